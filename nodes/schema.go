@@ -4,7 +4,6 @@
 // family each, and register themselves explicitly with a Registry.
 package nodes
 
-
 // Options are the JSON options of an input spec (default, min, max, step,
 // tooltip, lazy, rawLink, ...). Keys are written in sorted order; ComfyUI's
 // clients read them by name, never by position.
@@ -253,4 +252,3 @@ type NodeInfo struct {
 	Deprecated     bool                      `json:"deprecated,omitempty"`
 	Experimental   bool                      `json:"experimental,omitempty"`
 }
-

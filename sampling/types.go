@@ -10,9 +10,9 @@ import (
 type Parameterization int
 
 const (
-	EPS          Parameterization = iota // noise
-	VPrediction                          // v
-	Const                                // rectified flow (SD3, Flux)
+	EPS         Parameterization = iota // noise
+	VPrediction                         // v
+	Const                               // rectified flow (SD3, Flux)
 )
 
 // ModelSampling maps between sigmas and timesteps and scales inputs and
