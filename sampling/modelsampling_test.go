@@ -1,0 +1,84 @@
+package sampling
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+type modelSamplingGolden struct {
+	Cases []struct {
+		Model         string  `json:"model"`
+		BetaSchedule  *string `json:"beta_schedule"`
+		Sigmas        f32s    `json:"sigmas"`
+		LogSigmas     f32s    `json:"log_sigmas"`
+		SigmaMin      float32 `json:"sigma_min"`
+		SigmaMax      float32 `json:"sigma_max"`
+		TimestepProbe struct {
+			Sigma    f32s `json:"sigma"`
+			Timestep f32s `json:"timestep"`
+		} `json:"timestep_probe"`
+		SigmaProbe struct {
+			Timestep f32s `json:"timestep"`
+			Sigma    f32s `json:"sigma"`
+		} `json:"sigma_probe"`
+		PercentToSigma struct {
+			Percent []json.Number `json:"percent"`
+			Sigma   []json.Number `json:"sigma"`
+		} `json:"percent_to_sigma"`
+	} `json:"cases"`
+}
+
+// goldenModelSampling builds the model sampling a golden case names.
+func goldenModelSampling(t testing.TB, model string, beta *string) ModelSampling {
+	t.Helper()
+	switch {
+	case model == "sd3_flow":
+		return NewFlow(3.0, 1000)
+	case beta != nil && *beta == "sqrt_linear":
+		return NewDiscrete(Linear, EPS)
+	case model == "sd1_v":
+		return NewDiscrete(ScaledLinear, VPrediction)
+	default:
+		return NewDiscrete(ScaledLinear, EPS)
+	}
+}
+
+func TestModelSamplingGolden(t *testing.T) {
+	var g modelSamplingGolden
+	loadGolden(t, "model_sampling.json", &g)
+	if len(g.Cases) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, c := range g.Cases {
+		name := c.Model
+		if c.BetaSchedule != nil {
+			name += "_" + *c.BetaSchedule
+		}
+		t.Run(name, func(t *testing.T) {
+			ms := goldenModelSampling(t, c.Model, c.BetaSchedule)
+			checkULP(t, "sigmas", ms.Sigmas(), c.Sigmas, 0)
+			if d, ok := ms.(*Discrete); ok {
+				checkULP(t, "log_sigmas", d.LogSigmas(), c.LogSigmas, 0)
+			}
+			checkULP(t, "sigma_min/max", []float32{ms.SigmaMin(), ms.SigmaMax()}, []float32{c.SigmaMin, c.SigmaMax}, 0)
+			var ts []float32
+			for _, s := range c.TimestepProbe.Sigma {
+				ts = append(ts, ms.Timestep(s))
+			}
+			checkULP(t, "timestep", ts, c.TimestepProbe.Timestep, 1)
+			var ss []float32
+			for _, tt := range c.SigmaProbe.Timestep {
+				ss = append(ss, ms.Sigma(tt))
+			}
+			checkULP(t, "sigma", ss, c.SigmaProbe.Sigma, 1)
+			for i, p := range c.PercentToSigma.Percent {
+				pf, _ := p.Float64()
+				want, _ := c.PercentToSigma.Sigma[i].Float64()
+				got := ms.PercentToSigma(pf)
+				if ulpDiff(float32(got), float32(want)) > 1 {
+					t.Errorf("percent_to_sigma(%v) = %v, want %v", pf, got, want)
+				}
+			}
+		})
+	}
+}
