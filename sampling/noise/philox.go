@@ -1,0 +1,81 @@
+package noise
+
+import "math"
+
+// philox4x32 runs the ten rounds of Philox4x32-10 on counter c with key k
+// (Random123; spec 2.2).
+func philox4x32(c [4]uint32, k [2]uint32) [4]uint32 {
+	c0, c1, c2, c3 := c[0], c[1], c[2], c[3]
+	k0, k1 := k[0], k[1]
+	for r := 0; r < 10; r++ {
+		if r > 0 {
+			k0 += 0x9E3779B9
+			k1 += 0xBB67AE85
+		}
+		p0 := uint64(c0) * 0xD2511F53
+		p1 := uint64(c2) * 0xCD9E8D57
+		c0, c1, c2, c3 = uint32(p1>>32)^c1^k0, uint32(p1), uint32(p0>>32)^c3^k1, uint32(p0)
+	}
+	return [4]uint32{c0, c1, c2, c3}
+}
+
+// philoxFirst2 is philox4x32 returning only the first two output words, the
+// hot loop of the CUDA model.
+func philoxFirst2(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32) {
+	for r := 0; r < 10; r++ {
+		if r > 0 {
+			k0 += 0x9E3779B9
+			k1 += 0xBB67AE85
+		}
+		p0 := uint64(c0) * 0xD2511F53
+		p1 := uint64(c2) * 0xCD9E8D57
+		c0, c1, c2, c3 = uint32(p1>>32)^c1^k0, uint32(p1), uint32(p0>>32)^c3^k1, uint32(p0)
+	}
+	return c0, c1
+}
+
+// CUDA models torch's CUDA generator (torch.cuda.manual_seed + randn on a
+// device) with AUTOMATIC1111's rng_philox algorithm: element i of a call
+// uses counter (offset, 0, i lo, i hi) and key (seed lo, seed hi); the
+// offset advances by one per call.
+type CUDA struct {
+	seed   uint64
+	offset uint32
+}
+
+// NewCUDA returns a CUDA generator after torch.cuda.manual_seed(seed): all
+// 64 bits of the seed are used, offset 0.
+func NewCUDA(seed uint64) *CUDA { return &CUDA{seed: seed} }
+
+// Seed re-seeds in place and resets the offset.
+func (g *CUDA) Seed(seed uint64) { g.seed, g.offset = seed, 0 }
+
+// Offset is the Philox counter offset the next Randn call will use.
+func (g *CUDA) Offset() uint32 { return g.offset }
+
+// Randn is one randn call on the device generator.
+func (g *CUDA) Randn(dst []float32) {
+	philoxNormals(dst, 0, g.offset, uint32(g.seed), uint32(g.seed>>32))
+	g.offset++
+}
+
+const (
+	twoPow32Inv     = float64(float32(2.3283064e-10))
+	twoPow32Inv2Pi  = float64(float32(2.3283064e-10 * 6.2831855))
+	twoPow32InvHalf = twoPow32Inv / 2
+	twoPow32Inv2PiH = twoPow32Inv2Pi / 2
+)
+
+// philoxNormals fills dst with the normals of flat indices first..first+len-1.
+// The Box-Muller arithmetic is float64 as in A1111's numpy code (uint32 times
+// float32 promotes to float64), rounded to float32 at the end.
+func philoxNormals(dst []float32, first uint64, offset, k0, k1 uint32) {
+	for i := range dst {
+		idx := first + uint64(i)
+		w0, w1 := philoxFirst2(offset, 0, uint32(idx), uint32(idx>>32), k0, k1)
+		u := float64(float64(w0)*twoPow32Inv) + twoPow32InvHalf
+		v := float64(float64(w1)*twoPow32Inv2Pi) + twoPow32Inv2PiH
+		s := math.Sqrt(-2 * math.Log(u))
+		dst[i] = float32(s * math.Sin(v))
+	}
+}
