@@ -11,6 +11,8 @@ type CPU struct {
 	// clears it, the vectorised path neither reads nor clears it.
 	cached    float64
 	hasCached bool
+	// libmKernel selects torch's generic (non-AVX2) 16-block transform.
+	libmKernel bool
 }
 
 // NewCPU returns a CPU generator after torch.manual_seed(seed). Only the low
@@ -18,6 +20,16 @@ type CPU struct {
 func NewCPU(seed uint64) *CPU {
 	g := &CPU{}
 	g.Seed(seed)
+	return g
+}
+
+// NewCPUGeneric is NewCPU imitating torch's generic randn kernel (CPUs
+// without AVX2, ATEN_CPU_CAPABILITY=default) instead of the AVX2 one. Its
+// log/sin/cos are correctly rounded here, within 2 ulp of the C library's;
+// the values differ from the AVX2 kernel by up to about 1.2e-6.
+func NewCPUGeneric(seed uint64) *CPU {
+	g := NewCPU(seed)
+	g.libmKernel = true
 	return g
 }
 
@@ -76,18 +88,29 @@ func (g *CPU) normal64() float64 {
 func (g *CPU) randnVector(d []float32) {
 	n := len(d)
 	g.mt.fillUniform32(d)
-	transformBlocks(d[:n-n%16])
+	transform := boxMuller16
+	if g.libmKernel {
+		transform = boxMuller16Libm
+	}
+	for b := 0; b+16 <= n; b += 16 {
+		transform((*[16]float32)(d[b : b+16]))
+	}
 	if n%16 != 0 {
 		tail := (*[16]float32)(d[n-16:])
 		g.mt.fillUniform32(tail[:])
-		boxMuller16(tail)
+		transform(tail)
 	}
 }
 
-// transformBlocks applies boxMuller16 to consecutive 16-blocks of d
-// (len(d) a multiple of 16).
-func transformBlocks(d []float32) {
-	for b := 0; b+16 <= len(d); b += 16 {
-		boxMuller16((*[16]float32)(d[b : b+16]))
+// boxMuller16Libm is torch's generic normal_fill_16 with float32 libm calls.
+func boxMuller16Libm(d *[16]float32) {
+	for j := 0; j < 8; j++ {
+		u1 := 1 - d[j]
+		u2 := d[j+8]
+		radius := float32(math.Sqrt(float64(-2 * float32(math.Log(float64(u1))))))
+		theta := float32(2 * math.Pi * float64(u2))
+		sin, cos := math.Sincos(float64(theta))
+		d[j] = radius * float32(cos)
+		d[j+8] = radius * float32(sin)
 	}
 }
