@@ -26,10 +26,18 @@ func mixSlerp(x, v []float32, s float64) {
 		row := x[off : off+len(v)]
 		na := norm(row)
 		var dot float64
+		same := true
 		for i := range row {
 			an := nanToZero(row[i] / na)
 			bn := nanToZero(v[i] / nb)
 			dot += float64(an * bn)
+			same = same && an == bn
+		}
+		if same {
+			// torch's float32 sum of identical unit vectors comes out at 1 or
+			// slightly above, so the reference result is NaN (sin(0)/0 or
+			// acos(>1)); keep that rather than depend on summation order.
+			dot = max(dot, 1)
 		}
 		omega := float32(math.Acos(float64(float32(dot))))
 		so := float32(math.Sin(float64(omega)))
