@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"errors"
 	"math"
 
 	"comfyd/tensor"
@@ -32,6 +33,38 @@ func sqrt32(v float32) float32 { return float32(math.Sqrt(float64(v))) }
 // isRF reports whether the model is rectified flow (CONST), where several
 // samplers switch to their _RF variant.
 func isRF(r *Run) bool { return r.Sampling != nil && r.Sampling.Kind() == Const }
+
+// lerp32 is torch's float32 lerp(a, b, w), whose formula switches at w = 0.5
+// to stay exact at both ends: a + w*(b-a) below, b - (b-a)*(1-w) from 0.5 on.
+func lerp32(a, b, w float32) float32 {
+	if w < 0.5 {
+		return a + float32(w*(b-a))
+	}
+	return b - float32((b-a)*(1-w))
+}
+
+// errNoNoise is returned by samplers that need internal noise when the Run
+// has no noise source.
+var errNoNoise = errors.New("sampling: this sampler needs a noise source (Run.Noise is nil)")
+
+// needNoise checks that r can draw internal noise.
+func needNoise(r *Run) error {
+	if r.Noise == nil {
+		return errNoNoise
+	}
+	return nil
+}
+
+// denoiseStep is the opening of every k-diffusion loop body: den = D(x, s)
+// (and the uncond prediction into unc when it is not nil, for CFG++), then
+// the progress callback with the state before the update, as the reference
+// calls it; it returns the denoiser's error or the Run's cancellation.
+func denoiseStep(r *Run, i int, den, unc, x *tensor.Tensor, sigma float32) error {
+	if err := r.Denoise(den, unc, x, sigma); err != nil {
+		return err
+	}
+	return r.Step(i, x, den)
+}
 
 // ancestralStep is k-diffusion's get_ancestral_step (spec "anc"): the sigma
 // to step down to and the noise to add back so that the marginal at st is
@@ -181,5 +214,48 @@ func lin2Sub(dst *tensor.Tensor, a float32, x *tensor.Tensor, b float32, y *tens
 	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
 	for i := range d {
 		d[i] = float32(a*xs[i]) - float32(b*ys[i])
+	}
+}
+
+// addScaled2 is dst = x + (y*a)*b (two roundings, as torch evaluates
+// "x + alpha * noise * su").
+func addScaled2(dst, x, y *tensor.Tensor, a, b float32) {
+	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
+	for i := range d {
+		d[i] = xs[i] + float32(float32(ys[i]*a)*b)
+	}
+}
+
+// divT is dst = x / a.
+func divT(dst, x *tensor.Tensor, a float32) {
+	d, xs := dst.Data, x.Data[:len(dst.Data)]
+	for i := range d {
+		d[i] = xs[i] / a
+	}
+}
+
+// mean2 is dst = (x + y) / 2.
+func mean2(dst, x, y *tensor.Tensor) {
+	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
+	for i := range d {
+		d[i] = (xs[i] + ys[i]) / 2
+	}
+}
+
+// addLinComb is dst = x + (((c[0]*t[0] + c[1]*t[1]) + c[2]*t[2]) + ...), the
+// multistep update "x + sum(c_j * d_j)" summed left to right.
+func addLinComb(dst, x *tensor.Tensor, c []float32, t []*tensor.Tensor) {
+	d, xs := dst.Data, x.Data[:len(dst.Data)]
+	for i := range d {
+		var acc float32
+		for j, tj := range t {
+			p := float32(c[j] * tj.Data[i])
+			if j == 0 {
+				acc = p
+			} else {
+				acc += p
+			}
+		}
+		d[i] = xs[i] + acc
 	}
 }
