@@ -1,4 +1,4 @@
-package sampling
+package sampling_test
 
 import (
 	"bytes"

@@ -1,6 +1,7 @@
-package sampling
+package sampling_test
 
 import (
+	"comfyd/sampling"
 	"encoding/json"
 	"testing"
 )
@@ -29,17 +30,17 @@ type modelSamplingGolden struct {
 }
 
 // goldenModelSampling builds the model sampling a golden case names.
-func goldenModelSampling(t testing.TB, model string, beta *string) ModelSampling {
+func goldenModelSampling(t testing.TB, model string, beta *string) sampling.ModelSampling {
 	t.Helper()
 	switch {
 	case model == "sd3_flow":
-		return NewFlow(3.0, 1000)
+		return sampling.NewFlow(3.0, 1000)
 	case beta != nil && *beta == "sqrt_linear":
-		return NewDiscrete(Linear, EPS)
+		return sampling.NewDiscrete(sampling.Linear, sampling.EPS)
 	case model == "sd1_v":
-		return NewDiscrete(ScaledLinear, VPrediction)
+		return sampling.NewDiscrete(sampling.ScaledLinear, sampling.VPrediction)
 	default:
-		return NewDiscrete(ScaledLinear, EPS)
+		return sampling.NewDiscrete(sampling.ScaledLinear, sampling.EPS)
 	}
 }
 
@@ -57,7 +58,7 @@ func TestModelSamplingGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ms := goldenModelSampling(t, c.Model, c.BetaSchedule)
 			checkULP(t, "sigmas", ms.Sigmas(), c.Sigmas, 0)
-			if d, ok := ms.(*Discrete); ok {
+			if d, ok := ms.(*sampling.Discrete); ok {
 				checkULP(t, "log_sigmas", d.LogSigmas(), c.LogSigmas, 0)
 			}
 			checkULP(t, "sigma_min/max", []float32{ms.SigmaMin(), ms.SigmaMax()}, []float32{c.SigmaMin, c.SigmaMax}, 0)

@@ -1,23 +1,24 @@
-package sampling
+package sampling_test
 
 import (
+	"comfyd/sampling"
 	"testing"
 
 	"comfyd/tensor"
 )
 
 func TestNameLists(t *testing.T) {
-	if len(SamplerNames) != 44 || len(SchedulerNames) != 9 || len(InspireSchedulerNames) != 16 {
-		t.Fatalf("lists: %d samplers, %d schedulers, %d inspire", len(SamplerNames), len(SchedulerNames), len(InspireSchedulerNames))
+	if len(sampling.SamplerNames) != 44 || len(sampling.SchedulerNames) != 9 || len(sampling.InspireSchedulerNames) != 16 {
+		t.Fatalf("lists: %d samplers, %d schedulers, %d inspire", len(sampling.SamplerNames), len(sampling.SchedulerNames), len(sampling.InspireSchedulerNames))
 	}
-	if !DiscardsPenultimate("uni_pc") || DiscardsPenultimate("euler") {
+	if !sampling.DiscardsPenultimate("uni_pc") || sampling.DiscardsPenultimate("euler") {
 		t.Fatal("DiscardsPenultimate wrong")
 	}
 }
 
 func TestLatentFormats(t *testing.T) {
 	x := tensor.FromData([]float32{1, -2, 0.5, 3}, 1, 4, 1, 1)
-	for _, f := range []LatentFormat{SD15, SDXL, SD3} {
+	for _, f := range []sampling.LatentFormat{sampling.SD15, sampling.SDXL, sampling.SD3} {
 		in := tensor.New(x.Shape...)
 		f.ProcessIn(in, x)
 		out := tensor.New(x.Shape...)
@@ -32,7 +33,7 @@ func TestLatentFormats(t *testing.T) {
 		}
 	}
 	in := tensor.New(1)
-	SD15.ProcessIn(in, tensor.FromData([]float32{2}, 1))
+	sampling.SD15.ProcessIn(in, tensor.FromData([]float32{2}, 1))
 	if in.Data[0] != 2*float32(0.18215) {
 		t.Errorf("SD15 process_in %v", in.Data[0])
 	}

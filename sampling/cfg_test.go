@@ -1,0 +1,114 @@
+package sampling_test
+
+import (
+	"testing"
+
+	"comfyd/sampling"
+	"comfyd/sampling/analytic"
+	"comfyd/tensor"
+)
+
+func testLatent(shape ...int) *tensor.Tensor {
+	x := tensor.New(shape...)
+	for i := range x.Data {
+		x.Data[i] = float32(i%17)/4 - 2
+	}
+	return x
+}
+
+// predict runs apply_model for one cond by hand (spec 1.5).
+func predict(t *testing.T, m *sampling.Model, x *tensor.Tensor, sigma float32, c sampling.Cond) *tensor.Tensor {
+	t.Helper()
+	xc, raw, out := tensor.New(x.Shape...), tensor.New(x.Shape...), tensor.New(x.Shape...)
+	kind := m.Sampling.Kind()
+	sampling.CalculateInput(xc, x, sigma, kind)
+	sig := make([]float32, x.Shape[0])
+	ts := make([]float32, x.Shape[0])
+	for i := range sig {
+		sig[i], ts[i] = sigma, m.Sampling.Timestep(sigma)
+	}
+	if err := m.Net.Apply(t.Context(), raw, xc, ts, sig, &c); err != nil {
+		t.Fatal(err)
+	}
+	sampling.CalculateDenoised(out, raw, x, sigma, kind)
+	return out
+}
+
+func TestGuiderCFG(t *testing.T) {
+	m, _ := analytic.NewModel("sd1_eps")
+	x := testLatent(2, 4, 8, 8)
+	const sigma = 3.5
+	p := predict(t, m, x, sigma, analytic.Cond(analytic.Positive))
+	n := predict(t, m, x, sigma, analytic.Cond(analytic.Negative))
+	for _, cfg := range []float64{1, 7.5} {
+		g := sampling.NewGuider(m, analytic.Conditioning(analytic.Positive), analytic.Conditioning(analytic.Negative), cfg)
+		got, unc := tensor.New(x.Shape...), tensor.New(x.Shape...)
+		if err := g.Denoise(got, nil, x, sigma); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got.Data {
+			u := n.Data[i]
+			if cfg == 1 {
+				u = 0 // cfg 1 skips the negative pass
+			}
+			if want := u + (p.Data[i]-u)*float32(cfg); got.Data[i] != want {
+				t.Fatalf("cfg %v: D[%d] = %v, want %v", cfg, i, got.Data[i], want)
+			}
+		}
+		if err := g.Denoise(got, unc, x, sigma); err != nil {
+			t.Fatal(err)
+		}
+		if unc.Data[5] != n.Data[5] {
+			t.Fatalf("cfg %v: uncond not computed when requested", cfg)
+		}
+		if g.Evals != 2 {
+			t.Fatalf("Evals = %d", g.Evals)
+		}
+	}
+}
+
+// Two identical full-frame conds, one as a full-size area: the weighted
+// average must equal the single prediction.
+func TestGuiderAreaWeights(t *testing.T) {
+	m, _ := analytic.NewModel("sd1_eps")
+	x := testLatent(1, 4, 16, 16)
+	const sigma = 1.25
+	p := predict(t, m, x, sigma, analytic.Cond(analytic.Positive))
+	full := analytic.Cond(analytic.Positive)
+	full.Area = &sampling.Area{Height: 16, Width: 16}
+	half := analytic.Cond(analytic.Positive)
+	half.Strength = 0.5
+	pos := sampling.Conditioning{analytic.Cond(analytic.Positive), full, half}
+	g := sampling.NewGuider(m, pos, analytic.Conditioning(analytic.Negative), 1)
+	got := tensor.New(x.Shape...)
+	if err := g.Denoise(got, nil, x, sigma); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got.Data {
+		if d := got.Data[i] - p.Data[i]; d > 1e-6 || d < -1e-6 {
+			t.Fatalf("D[%d] = %v, want %v", i, got.Data[i], p.Data[i])
+		}
+	}
+	// A corner area only changes its own pixels, feathered at inner edges.
+	corner := analytic.Cond(analytic.Negative)
+	corner.Area = &sampling.Area{Height: 8, Width: 8, Y: 8, X: 8}
+	g = sampling.NewGuider(m, sampling.Conditioning{analytic.Cond(analytic.Positive), corner}, analytic.Conditioning(analytic.Negative), 1)
+	if err := g.Denoise(got, nil, x, sigma); err != nil {
+		t.Fatal(err)
+	}
+	if got.Data[0] != p.Data[0] {
+		t.Fatalf("pixel outside the area changed: %v vs %v", got.Data[0], p.Data[0])
+	}
+	if in := 15*16 + 15; got.Data[in] == p.Data[in] {
+		t.Fatal("pixel inside the area unchanged")
+	}
+}
+
+func TestGuiderRejectsUntaggedCond(t *testing.T) {
+	m, _ := analytic.NewModel("sd1_eps")
+	g := sampling.NewGuider(m, sampling.Conditioning{{Strength: 1}}, nil, 1)
+	x := testLatent(1, 4, 8, 8)
+	if err := g.Denoise(tensor.New(x.Shape...), nil, x, 1); err == nil {
+		t.Fatal("want an error for a cond without a prior")
+	}
+}
