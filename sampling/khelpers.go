@@ -76,9 +76,11 @@ func ancestralStep(sf, st, eta float32) (down, up float32) {
 	st2 := float32(st * st)
 	sf2 := float32(sf * sf)
 	v := float32(st2*float32(sf2-st2)) / sf2
-	up = float32(eta * sqrt32(v))
-	if st < up { // Python min(st, up) keeps st unless up is smaller
-		up = st
+	// Python's min(st, v) returns v only when v < st: a NaN v (from an
+	// infinite sf, e.g. CFG++ on a flow model at sigma 1) yields st.
+	up = st
+	if v := float32(eta * sqrt32(v)); v < st {
+		up = v
 	}
 	down = sqrt32(st2 - float32(up*up))
 	return down, up
