@@ -88,17 +88,28 @@ func (g *CPU) normal64() float64 {
 func (g *CPU) randnVector(d []float32) {
 	n := len(d)
 	g.mt.fillUniform32(d)
-	transform := boxMuller16
 	if g.libmKernel {
-		transform = boxMuller16Libm
-	}
-	for b := 0; b+16 <= n; b += 16 {
-		transform((*[16]float32)(d[b : b+16]))
+		for b := 0; b+16 <= n; b += 16 {
+			boxMuller16Libm((*[16]float32)(d[b : b+16]))
+		}
+	} else {
+		transformBlocks(d[:n-n%16])
 	}
 	if n%16 != 0 {
-		tail := (*[16]float32)(d[n-16:])
-		g.mt.fillUniform32(tail[:])
-		transform(tail)
+		tail := d[n-16:]
+		g.mt.fillUniform32(tail)
+		if g.libmKernel {
+			boxMuller16Libm((*[16]float32)(tail))
+		} else {
+			transformBlocks(tail)
+		}
+	}
+}
+
+// transformBlocksGo is the portable form of transformBlocks.
+func transformBlocksGo(d []float32) {
+	for b := 0; b+16 <= len(d); b += 16 {
+		boxMuller16((*[16]float32)(d[b : b+16]))
 	}
 }
 

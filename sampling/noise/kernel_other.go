@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package noise
+
+const haveAVX2Kernel = false
+
+func transformBlocks(d []float32) { transformBlocksGo(d) }

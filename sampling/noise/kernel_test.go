@@ -1,0 +1,69 @@
+package noise
+
+import (
+	"math"
+	"testing"
+)
+
+// TestKernelExhaustive checks the assembly 16-block transform against the
+// pure-Go description of spec 2.1 for every possible input: uniforms are
+// k * 2^-24, so log sees 2^24 distinct u1 and sincos 2^24 distinct u2.
+func TestKernelExhaustive(t *testing.T) {
+	if !haveAVX2Kernel {
+		t.Skip("no assembly kernel on this CPU/architecture; the Go kernel is the golden-tested path")
+	}
+	const total = 1 << 24
+	const chunkBlocks = 1 << 14
+	asm := make([]float32, 16*chunkBlocks)
+	ref := make([]float32, 16*chunkBlocks)
+	for k0 := 0; k0 < total; k0 += 8 * chunkBlocks {
+		for b := 0; b < chunkBlocks; b++ {
+			for j := 0; j < 8; j++ {
+				k := k0 + 8*b + j
+				asm[16*b+j] = float32(k) * (1.0 / (1 << 24))           // u1 = 1 - this
+				asm[16*b+8+j] = float32(total-1-k) * (1.0 / (1 << 24)) // u2
+			}
+		}
+		copy(ref, asm)
+		transformBlocks(asm)
+		transformBlocksGo(ref)
+		for i := range asm {
+			if math.Float32bits(asm[i]) != math.Float32bits(ref[i]) {
+				t.Fatalf("block value %d of chunk at k=%d: assembly %v (%#08x), Go %v (%#08x)",
+					i, k0, asm[i], math.Float32bits(asm[i]), ref[i], math.Float32bits(ref[i]))
+			}
+		}
+	}
+}
+
+// The float32 FMA emulation must agree with a single rounding in the
+// double-rounding danger zone: results half way between two float32 values.
+func TestFMA32Midpoints(t *testing.T) {
+	for _, tc := range []struct{ a, b, c float32 }{
+		// 1 + 2^-24 is a float32 midpoint; nudging it by the product decides.
+		{0x1p-30, 0x1p-30, 1 + 0x1p-23},
+		{0x1p-24, 1, 1},
+		{0x1p-24, 1 + 0x1p-23, 1},
+		{-0x1p-24, 1 + 0x1p-23, 1},
+		{0x1p-24, -1, -1},
+		{3, 0x1p-26, 1},
+		{1 + 0x1p-23, 1 + 0x1p-23, -1},
+		{0x1p-100, 0x1p-40, 0x1p-126},
+		// float64 rounds onto the midpoint 2^30+64 from above: naive
+		// double rounding gives 2^30, the single rounding 2^30+128.
+		{-(24 + 3*0x1p-19), 8 - 0x1p-19, 0x1p30 + 256},
+		{24 + 3*0x1p-19, 8 - 0x1p-19, -0x1p30 - 256},
+	} {
+		got := fma32(tc.a, tc.b, tc.c)
+		want := fma32Exact(tc.a, tc.b, tc.c)
+		exact := bigFMA32(tc.a, tc.b, tc.c)
+		if got != exact || want != exact {
+			t.Errorf("fma32(%g, %g, %g) = %g, exact path %g, want %g", tc.a, tc.b, tc.c, got, want, exact)
+		}
+	}
+	// The table really reaches the danger zone.
+	a, b, c := float32(-(24 + 3*0x1p-19)), float32(8-0x1p-19), float32(0x1p30+256)
+	if naive := float32(math.FMA(float64(a), float64(b), float64(c))); naive == bigFMA32(a, b, c) {
+		t.Fatal("midpoint case does not expose double rounding")
+	}
+}
