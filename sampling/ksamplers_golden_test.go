@@ -68,6 +68,11 @@ type kSamplerCase struct {
 	DenoiserEvals int       `json:"denoiser_evals"`
 	XFinal        []float32 `json:"x_final"`
 	SuggestedAtol float64   `json:"suggested_atol"`
+	Trace         []struct {
+		I        int       `json:"i"`
+		X        []float32 `json:"x"`
+		Denoised []float32 `json:"denoised"`
+	} `json:"trace"`
 }
 
 func loadKSamplerCases(t *testing.T, v any) {
@@ -121,6 +126,14 @@ func runKSamplerCase(t *testing.T, c kSamplerCase) float64 {
 		}
 		run.Noise = func(dst *tensor.Tensor) { gen.Randn(dst.Data) }
 	}
+	type traced struct {
+		i           int
+		x, denoised []float32
+	}
+	var trace []traced
+	run.Callback = func(i int, x, den *tensor.Tensor) {
+		trace = append(trace, traced{i, append([]float32(nil), x.Data...), append([]float32(nil), den.Data...)})
+	}
 	fn, err := sampling.LookupSampler(c.Sampler)
 	if err != nil {
 		t.Fatal(err)
@@ -133,9 +146,27 @@ func runKSamplerCase(t *testing.T, c kSamplerCase) float64 {
 	if g.Evals != c.DenoiserEvals {
 		t.Errorf("denoiser evals %d, want %d", g.Evals, c.DenoiserEvals)
 	}
-	got, want := tensor.New(c.Shape...), tensor.New(c.Shape...)
-	model.Format.ProcessOut(got, out)
-	model.Format.ProcessOut(want, tensor.FromData(c.XFinal, c.Shape...))
+	ratio := compareOut(t, "x_final", model, c.Shape, out.Data, c.XFinal, c.SuggestedAtol)
+	if len(c.Trace) > 0 && len(trace) != len(c.Trace) {
+		t.Errorf("%d callbacks, want %d", len(trace), len(c.Trace))
+	}
+	for k := range min(len(trace), len(c.Trace)) {
+		if trace[k].i != c.Trace[k].I {
+			t.Errorf("callback %d: i = %d, want %d", k, trace[k].i, c.Trace[k].I)
+		}
+		compareOut(t, "trace x", model, c.Shape, trace[k].x, c.Trace[k].X, c.SuggestedAtol)
+		compareOut(t, "trace denoised", model, c.Shape, trace[k].denoised, c.Trace[k].Denoised, c.SuggestedAtol)
+	}
+	return ratio
+}
+
+// compareOut compares two model-space tensors after process_out (the units
+// of suggested_atol) and returns max |diff|/atol.
+func compareOut(t *testing.T, what string, model *sampling.Model, shape []int, gotX, wantX []float32, atol float64) float64 {
+	t.Helper()
+	got, want := tensor.New(shape...), tensor.New(shape...)
+	model.Format.ProcessOut(got, tensor.FromData(gotX, shape...))
+	model.Format.ProcessOut(want, tensor.FromData(wantX, shape...))
 	worst, at := 0.0, 0
 	for i := range got.Data {
 		d := math.Abs(float64(got.Data[i]) - float64(want.Data[i]))
@@ -146,9 +177,8 @@ func runKSamplerCase(t *testing.T, c kSamplerCase) float64 {
 			worst, at = d, i
 		}
 	}
-	ratio := worst / c.SuggestedAtol
-	if ratio > 1 {
-		t.Errorf("max |diff| %.3g at %d (got %v, want %v) > atol %.3g", worst, at, got.Data[at], want.Data[at], c.SuggestedAtol)
+	if worst > atol {
+		t.Errorf("%s: max |diff| %.3g at %d (got %v, want %v) > atol %.3g", what, worst, at, got.Data[at], want.Data[at], atol)
 	}
-	return ratio
+	return worst / atol
 }
