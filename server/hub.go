@@ -1,0 +1,300 @@
+package server
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Binary event types (ComfyUI protocol.py).
+const (
+	binPreviewImage             = 1
+	binText                     = 3
+	binPreviewImageWithMetadata = 4
+)
+
+// Per-socket outbound limits. A client that falls behind first loses
+// previews (they are superseded by the next one anyway); one that cannot
+// take even JSON messages is disconnected, so it never stalls the executor
+// or the other sockets. The frontend reconnects by itself.
+const (
+	previewBacklog = 16   // previews are dropped beyond this many queued frames
+	maxBacklog     = 8192 // the socket is closed beyond this many
+	writeTimeout   = 10 * time.Second
+)
+
+type frame struct {
+	kind int // websocket.TextMessage or BinaryMessage
+	data []byte
+}
+
+// wsClient is one socket: an unbounded-but-capped FIFO drained by a single
+// writer goroutine, so sends never block the caller.
+type wsClient struct {
+	sid  string
+	conn *websocket.Conn
+
+	mu        sync.Mutex
+	frames    []frame
+	closed    bool
+	flagsSeen bool // the first text message was handled
+	// previewMetadata: the client announced supports_preview_metadata.
+	previewMetadata bool
+	logs            bool // subscribed to log messages
+	dropped         int  // previews dropped (tests, diagnostics)
+
+	notify chan struct{}
+	done   chan struct{}
+}
+
+func newWSClient(sid string, conn *websocket.Conn) *wsClient {
+	return &wsClient{sid: sid, conn: conn, notify: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// enqueue appends a frame; droppable frames are skipped when the client
+// is behind. It returns false when the client had to be given up.
+func (c *wsClient) enqueue(f frame, droppable bool) bool {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	if droppable && len(c.frames) >= previewBacklog {
+		c.dropped++
+		c.mu.Unlock()
+		return true
+	}
+	if len(c.frames) >= maxBacklog {
+		c.closed = true
+		c.frames = nil
+		c.mu.Unlock()
+		c.conn.Close()
+		return false
+	}
+	c.frames = append(c.frames, f)
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (c *wsClient) wantsPreviewMetadata() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.previewMetadata
+}
+
+// writeLoop sends queued frames in order until the socket fails or closes.
+func (c *wsClient) writeLoop() {
+	defer close(c.done)
+	var batch []frame
+	for {
+		c.mu.Lock()
+		batch, c.frames = c.frames, batch[:0]
+		closed := c.closed
+		c.mu.Unlock()
+		for i, f := range batch {
+			_ = c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if err := c.conn.WriteMessage(f.kind, f.data); err != nil {
+				c.mu.Lock()
+				c.closed = true
+				c.frames = nil
+				c.mu.Unlock()
+				c.conn.Close()
+				return
+			}
+			batch[i] = frame{}
+		}
+		if closed {
+			return
+		}
+		if len(batch) > 0 {
+			continue // more may have arrived while writing
+		}
+		<-c.notify
+	}
+}
+
+// close sends a close frame after the queued frames and stops the writer.
+func (c *wsClient) close(code int, text string) {
+	c.enqueue(frame{websocket.CloseMessage, websocket.FormatCloseMessage(code, text)}, false)
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// hub is the registry of sockets by sid. Every send goes through it under
+// one lock, so all sockets see messages in emission order.
+type hub struct {
+	s       *Server
+	mu      sync.Mutex
+	clients map[string]*wsClient
+}
+
+func newHub(s *Server) *hub { return &hub{s: s, clients: map[string]*wsClient{}} }
+
+// add registers a socket; one with the same sid is forgotten (ComfyUI
+// does not close it either).
+func (h *hub) add(c *wsClient) {
+	h.mu.Lock()
+	h.clients[c.sid] = c
+	h.mu.Unlock()
+}
+
+// remove forgets a socket if it is still the one registered for its sid.
+func (h *hub) remove(c *wsClient) {
+	h.mu.Lock()
+	if h.clients[c.sid] == c {
+		delete(h.clients, c.sid)
+	}
+	h.mu.Unlock()
+}
+
+func (h *hub) client(sid string) *wsClient {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.clients[sid]
+}
+
+func encodeMessage(typ string, data any) []byte {
+	b, err := json.Marshal(WSMessage{Type: typ, Data: data})
+	if err != nil {
+		// Data comes from node UI results; never let one break the stream.
+		b, _ = json.Marshal(WSMessage{Type: typ, Data: map[string]string{"error": err.Error()}})
+	}
+	return b
+}
+
+// send delivers a JSON message to sid, or to every socket when sid is "".
+func (h *hub) send(typ string, data any, sid string) {
+	h.sendFrame(frame{websocket.TextMessage, encodeMessage(typ, data)}, sid, false)
+}
+
+func (h *hub) sendFrame(f frame, sid string, droppable bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if sid != "" {
+		if c := h.clients[sid]; c != nil {
+			c.enqueue(f, droppable)
+		}
+		return
+	}
+	for _, c := range h.clients {
+		c.enqueue(f, droppable)
+	}
+}
+
+// broadcastStatus sends the queue size to every socket.
+func (h *hub) broadcastStatus() {
+	h.send("status", StatusData{Status: PromptInfo{ExecInfo{h.s.queue.remaining()}}}, "")
+}
+
+// sendPreview routes a preview as ComfyUI does: the metadata frame (type 4)
+// to a client that announced supports_preview_metadata, the plain frame
+// (type 1) otherwise, and type 1 to every socket when the prompt has no
+// client.
+func (h *hub) sendPreview(sid, format string, image []byte, meta previewMeta) {
+	imgFormat, mime := uint32(1), "image/jpeg"
+	if format == "PNG" {
+		imgFormat, mime = 2, "image/png"
+	}
+	plain := make([]byte, 8+len(image))
+	binary.BigEndian.PutUint32(plain, binPreviewImage)
+	binary.BigEndian.PutUint32(plain[4:], imgFormat)
+	copy(plain[8:], image)
+	if sid == "" {
+		h.sendFrame(frame{websocket.BinaryMessage, plain}, "", true)
+		return
+	}
+	c := h.client(sid)
+	if c == nil {
+		return
+	}
+	if !c.wantsPreviewMetadata() {
+		h.sendFrame(frame{websocket.BinaryMessage, plain}, sid, true)
+		return
+	}
+	meta.ImageType = mime
+	mj, _ := json.Marshal(meta)
+	b := make([]byte, 8+len(mj)+len(image))
+	binary.BigEndian.PutUint32(b, binPreviewImageWithMetadata)
+	binary.BigEndian.PutUint32(b[4:], uint32(len(mj)))
+	copy(b[8:], mj)
+	copy(b[8+len(mj):], image)
+	h.sendFrame(frame{websocket.BinaryMessage, b}, sid, true)
+}
+
+// previewMeta is the JSON header of a type-4 preview frame.
+type previewMeta struct {
+	NodeID        string  `json:"node_id"`
+	PromptID      string  `json:"prompt_id"`
+	DisplayNodeID string  `json:"display_node_id"`
+	ParentNodeID  *string `json:"parent_node_id"`
+	RealNodeID    string  `json:"real_node_id"`
+	ImageType     string  `json:"image_type"`
+}
+
+// sendLogs forwards new log entries to subscribed sockets.
+func (h *hub) sendLogs(entries []LogEntry) {
+	h.mu.Lock()
+	var subs []*wsClient
+	for _, c := range h.clients {
+		c.mu.Lock()
+		if c.logs {
+			subs = append(subs, c)
+		}
+		c.mu.Unlock()
+	}
+	h.mu.Unlock()
+	if len(subs) == 0 {
+		return
+	}
+	data := encodeMessage("logs", LogsRaw{Entries: entries, Size: TermSize{Cols: 80, Rows: 24}})
+	for _, c := range subs {
+		c.enqueue(frame{websocket.TextMessage, data}, true)
+	}
+}
+
+// setLogs subscribes or unsubscribes a socket to log messages.
+func (h *hub) setLogs(sid string, on bool) bool {
+	c := h.client(sid)
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	c.logs = on
+	c.mu.Unlock()
+	return true
+}
+
+// closeAll closes every socket with a going-away close frame and waits
+// briefly for the writers to flush.
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	all := make([]*wsClient, 0, len(h.clients))
+	for _, c := range h.clients {
+		all = append(all, c)
+	}
+	h.clients = map[string]*wsClient{}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.close(websocket.CloseGoingAway, "server shutting down")
+	}
+	deadline := time.After(2 * time.Second)
+	for _, c := range all {
+		select {
+		case <-c.done:
+		case <-deadline:
+		}
+		c.conn.Close()
+	}
+}

@@ -1,0 +1,41 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// routes builds the router: middleware for the cross-cutting rules, then
+// every API route at /X and /api/X (spec 1.1), /internal/* once, and the
+// static frontend last.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.recoverPanics, cacheControl)
+	if s.cfg.EnableCORSHeader != "" {
+		r.Use(cors(s.cfg.EnableCORSHeader))
+	} else {
+		r.Use(originOnly)
+	}
+	if s.cfg.APIKey != "" {
+		r.Use(bearerAuth(s.cfg.APIKey))
+	}
+	r.Use(bodyLimit(s.cfg.MaxBodySize, s.cfg.MaxUploadSize))
+
+	api := func(r chi.Router) {
+		r.Get("/ws", s.handleWS)
+		r.Get("/system_stats", s.handleSystemStats)
+		r.Get("/features", s.handleFeatures)
+		s.apiRoutes(r)
+	}
+	r.Group(api)
+	r.Route("/api", api)
+	r.Route("/internal", s.internalRoutes)
+	r.Get("/*", s.handleStatic)
+	r.Get("/", s.handleIndex)
+	return r
+}
+
+func (s *Server) handleFeatures(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.featureFlags())
+}
