@@ -5,3 +5,13 @@ package noise
 const haveAVX2Kernel = false
 
 func transformBlocks(d []float32) { transformBlocksGo(d) }
+
+const haveMTKernel = false
+
+func (m *mt19937) twistAVX2() { m.twistGo() }
+
+func temperUniform(dst []float32, src []uint32) {
+	for i, y := range src[:len(dst)] {
+		dst[i] = float32(temper(y)&0xFFFFFF) * (1.0 / (1 << 24))
+	}
+}

@@ -26,18 +26,29 @@ func (m *mt19937) seed(s uint32) {
 
 // twist regenerates the whole state block.
 func (m *mt19937) twist() {
+	if haveMTKernel {
+		m.twistAVX2()
+		return
+	}
+	m.twistGo()
+}
+
+func (m *mt19937) twistGo() {
 	s := &m.state
 	for i := 0; i < mtN-mtM; i++ {
-		y := s[i]&mtUpper | s[i+1]&mtLower
-		s[i] = s[i+mtM] ^ y>>1 ^ (-(y & 1) & mtMatrixA)
+		s[i] = twistWord(s[i], s[i+1], s[i+mtM])
 	}
 	for i := mtN - mtM; i < mtN-1; i++ {
-		y := s[i]&mtUpper | s[i+1]&mtLower
-		s[i] = s[i+mtM-mtN] ^ y>>1 ^ (-(y & 1) & mtMatrixA)
+		s[i] = twistWord(s[i], s[i+1], s[i+mtM-mtN])
 	}
-	y := s[mtN-1]&mtUpper | s[0]&mtLower
-	s[mtN-1] = s[mtM-1] ^ y>>1 ^ (-(y & 1) & mtMatrixA)
+	s[mtN-1] = twistWord(s[mtN-1], s[0], s[mtM-1])
 	m.next = 0
+}
+
+// twistWord is one step of the MT19937 recurrence.
+func twistWord(cur, next, far uint32) uint32 {
+	y := cur&mtUpper | next&mtLower
+	return far ^ y>>1 ^ (-(y & 1) & mtMatrixA)
 }
 
 func temper(y uint32) uint32 {
@@ -67,9 +78,7 @@ func (m *mt19937) fillUniform32(dst []float32) {
 		}
 		words := m.state[m.next:]
 		k := min(len(words), len(dst))
-		for i, y := range words[:k] {
-			dst[i] = float32(temper(y)&0xFFFFFF) * (1.0 / (1 << 24))
-		}
+		temperUniform(dst[:k], words[:k])
 		m.next += k
 		dst = dst[k:]
 	}
