@@ -232,7 +232,7 @@ func sampleDPMFast(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor, error
 	nfe := len(s) - 1
 	m := nfe/3 + 1
 	ts := LinspaceF32(-log32(sigmaMax), -log32(sigmaMin), m+1)
-	var orders []int
+	orders := make([]int, 0, m+1)
 	for k := 0; k < m-1; k++ {
 		orders = append(orders, 3)
 	}
