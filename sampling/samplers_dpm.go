@@ -97,19 +97,18 @@ func sampleDPM2Ancestral(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor,
 // per-step cache of eps predictions the reference keeps (e0 at t, e1 at
 // t + r1*h) and its scratch buffers.
 type dpmSolver struct {
-	r                *Run
-	den              *tensor.Tensor // D output, then the callback's "denoised"
-	e0, e1, e2       *tensor.Tensor
-	u                *tensor.Tensor
-	haveE1           bool
-	noise            *tensor.Tensor
-	out1, out2, out3 *tensor.Tensor
+	r          *Run
+	den        *tensor.Tensor // D output, then the callback's "denoised"
+	e0, e1, e2 *tensor.Tensor
+	u          *tensor.Tensor // the intermediate states u1, u2
+	haveE1     bool
+	noise      *tensor.Tensor
 }
 
 func newDPMSolver(r *Run, x *tensor.Tensor) *dpmSolver {
 	return &dpmSolver{
 		r: r, den: r.Scratch(0, x), e0: r.Scratch(1, x), e1: r.Scratch(2, x), e2: r.Scratch(3, x),
-		u: r.Scratch(4, x), noise: r.Scratch(5, x), out1: r.Scratch(6, x), out2: r.Scratch(7, x), out3: r.Scratch(8, x),
+		u: r.Scratch(4, x), noise: r.Scratch(5, x),
 	}
 }
 
@@ -312,7 +311,7 @@ func sampleDPMAdaptive(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor, e
 	)
 	tStart, tEnd := -log32(sigmaMax), -log32(sigmaMin)
 	p := newDPMSolver(r, x)
-	xLow, xHigh, xPrev := p.out1, p.out2, p.out3
+	xLow, xHigh, xPrev := r.Scratch(6, x), r.Scratch(7, x), r.Scratch(8, x)
 	copyT(xPrev, x)
 	pid := pidController{h: 0.05, b1: 1.0 / 3, acceptSafety: 0.81}
 	sqrtN := float32(math.Sqrt(float64(x.Numel())))
