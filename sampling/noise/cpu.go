@@ -1,6 +1,9 @@
 package noise
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // CPU imitates torch's CPU generator (torch.manual_seed / torch.Generator):
 // MT19937 seeded from the low 32 bits of the seed, and torch 1.13's randn
@@ -13,6 +16,8 @@ type CPU struct {
 	hasCached bool
 	// libmKernel selects torch's generic (non-AVX2) 16-block transform.
 	libmKernel bool
+	tail       [16]float32
+	wg         sync.WaitGroup
 }
 
 // NewCPU returns a CPU generator after torch.manual_seed(seed). Only the low
@@ -85,23 +90,29 @@ func (g *CPU) normal64() float64 {
 
 // randnVector is the >= 16 element path: uniforms for every element, the
 // 16-block transform over full blocks, then a fresh 16-block over the tail.
+// The tail's uniforms come after all others in the stream, but its transform
+// overwrites values of the last full block, so it is drawn into a side
+// buffer and copied in after the full blocks are done.
 func (g *CPU) randnVector(d []float32) {
 	n := len(d)
+	full := d[:n-n%16]
 	g.mt.fillUniform32(d)
+	if n%16 != 0 {
+		g.mt.fillUniform32(g.tail[:])
+	}
 	if g.libmKernel {
-		for b := 0; b+16 <= n; b += 16 {
-			boxMuller16Libm((*[16]float32)(d[b : b+16]))
+		for b := 0; b+16 <= len(full); b += 16 {
+			boxMuller16Libm((*[16]float32)(full[b : b+16]))
 		}
 	} else {
-		transformBlocks(d[:n-n%16])
+		runSplit(task{kind: taskBoxMuller, dst: full}, 16, &g.wg)
 	}
 	if n%16 != 0 {
-		tail := d[n-16:]
-		g.mt.fillUniform32(tail)
+		copy(d[n-16:], g.tail[:])
 		if g.libmKernel {
-			boxMuller16Libm((*[16]float32)(tail))
+			boxMuller16Libm((*[16]float32)(d[n-16:]))
 		} else {
-			transformBlocks(tail)
+			transformBlocks(d[n-16:])
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package noise
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // philox4x32 runs the ten rounds of Philox4x32-10 on counter c with key k
 // (Random123; spec 2.2).
@@ -41,6 +44,7 @@ func philoxFirst2(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32) {
 type CUDA struct {
 	seed   uint64
 	offset uint32
+	wg     sync.WaitGroup
 }
 
 // NewCUDA returns a CUDA generator after torch.cuda.manual_seed(seed): all
@@ -55,7 +59,8 @@ func (g *CUDA) Offset() uint32 { return g.offset }
 
 // Randn is one randn call on the device generator.
 func (g *CUDA) Randn(dst []float32) {
-	philoxNormals(dst, 0, g.offset, uint32(g.seed), uint32(g.seed>>32))
+	t := task{kind: taskPhilox, dst: dst, offset: g.offset, k0: uint32(g.seed), k1: uint32(g.seed >> 32)}
+	runSplit(t, 1, &g.wg)
 	g.offset++
 }
 
