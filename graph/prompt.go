@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"sort"
 	"strconv"
 )
 
@@ -286,7 +288,9 @@ func (n *Node) writeJSON(b *bytes.Buffer) error {
 		writeJSONString(b, f.key)
 		b.WriteByte(':')
 		if f.key != "inputs" {
-			b.Write(f.raw)
+			if err := json.Compact(b, f.raw); err != nil {
+				return err
+			}
 			continue
 		}
 		b.WriteByte('{')
@@ -297,18 +301,70 @@ func (n *Node) writeJSON(b *bytes.Buffer) error {
 			writeJSONString(b, in.Name)
 			b.WriteByte(':')
 			if !in.dirty {
-				b.Write(in.raw)
+				if err := json.Compact(b, in.raw); err != nil {
+					return err
+				}
 				continue
 			}
-			enc, err := json.Marshal(in.Value)
-			if err != nil {
+			if err := writeValue(b, in.Value); err != nil {
 				return fmt.Errorf("node %s input %s: %w", n.ID, in.Name, err)
 			}
-			b.Write(enc)
 		}
 		b.WriteByte('}')
 	}
 	b.WriteByte('}')
+	return nil
+}
+
+// writeValue encodes a coerced value like Python's json.dumps: floats keep
+// their ".0" (a FLOAT widget given 8 is stored as 8.0). Non-finite floats,
+// which JSON cannot carry, are written as null.
+func writeValue(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			b.WriteString("null")
+			return nil
+		}
+		b.WriteString(pyFloatRepr(x))
+		return nil
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeValue(b, e); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONString(b, k)
+			b.WriteByte(':')
+			if err := writeValue(b, x[k]); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+		return nil
+	}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b.Write(enc)
 	return nil
 }
 

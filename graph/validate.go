@@ -133,9 +133,16 @@ type exception struct {
 	trace    []string
 }
 
+func (e *exception) traceback() []string {
+	if e.trace == nil {
+		return []string{}
+	}
+	return e.trace
+}
+
 func (e *exception) asValidationError() *Error {
 	return newError("exception_during_validation", "Exception when validating node", e.msg,
-		map[string]any{"exception_type": e.typ, "traceback": e.trace})
+		map[string]any{"exception_type": e.typ, "traceback": e.traceback()})
 }
 
 type validator struct {
@@ -242,7 +249,7 @@ func (v *validator) link(n *Node, decl *nodes.Input, val any) (reason *Error, ok
 			"exception_during_inner_validation", "Exception when validating inner node", inner.msg,
 			map[string]any{"input_name": decl.Name, "input_config": v.inputConfig(decl),
 				"exception_message": inner.msg, "exception_type": inner.typ,
-				"traceback": inner.trace, "linked_node": []any{l.From, int64(l.Slot)}})}}
+				"traceback": inner.traceback(), "linked_node": []any{l.From, int64(l.Slot)}})}}
 		return nil, false, nil
 	}
 	return nil, r.valid, nil

@@ -1,0 +1,219 @@
+package graph
+
+import "comfyd/nodes"
+
+// execList is upstream's ExecutionList (spec 4.2-4.3): the pending nodes
+// in insertion order, the "blocking" edges between them, and the UX
+// heuristic that picks which ready node runs next.
+type execList struct {
+	p       *Prompt
+	classes map[string]*nodes.Class
+	// isCached reports whether a node's outputs are available (cache hit
+	// or already computed in this run): such nodes are not scheduled.
+	isCached func(id string) bool
+
+	order      []string        // insertion order; removed ids stay until compaction
+	pending    map[string]bool // the live pending set
+	blockCount map[string]int
+	blocking   map[string][]string // from -> nodes waiting on it, in insertion order
+	staged     string
+}
+
+func newExecList(p *Prompt, classes map[string]*nodes.Class, isCached func(string) bool) *execList {
+	return &execList{p: p, classes: classes, isCached: isCached,
+		pending: map[string]bool{}, blockCount: map[string]int{}, blocking: map[string][]string{}}
+}
+
+func (l *execList) empty() bool { return len(l.pending) == 0 }
+
+// add schedules id and, depth-first (last input first), every linked
+// upstream node that is not cached; lazy inputs are followed only with
+// includeLazy.
+func (l *execList) add(id string, includeLazy bool) {
+	stack := []string{id}
+	type edge struct {
+		from, to string
+	}
+	var links []edge
+	for len(stack) > 0 {
+		cur := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if l.pending[cur] {
+			continue
+		}
+		l.pending[cur] = true
+		l.order = append(l.order, cur)
+		l.blockCount[cur] = 0
+		l.blocking[cur] = nil
+		n := l.p.Nodes[cur]
+		if n == nil {
+			continue
+		}
+		cls := l.classes[cur]
+		for _, in := range n.Inputs {
+			link, ok := in.Value.(Link)
+			if !ok {
+				continue
+			}
+			lazy := false
+			if cls != nil {
+				if decl, _, declared := cls.InputByName(in.Name); declared {
+					lazy = decl.Lazy()
+				}
+			}
+			if lazy && !includeLazy {
+				continue
+			}
+			if !l.isCached(link.From) {
+				stack = append(stack, link.From)
+			}
+			links = append(links, edge{link.From, cur})
+		}
+	}
+	for _, e := range links {
+		l.addStrongLink(e.from, e.to)
+	}
+}
+
+// addStrongLink makes to wait for from, scheduling from if needed. It
+// reports whether a new dependency was created.
+func (l *execList) addStrongLink(from, to string) bool {
+	if l.isCached(from) {
+		return false
+	}
+	l.add(from, false)
+	for _, b := range l.blocking[from] {
+		if b == to {
+			return false
+		}
+	}
+	l.blocking[from] = append(l.blocking[from], to)
+	l.blockCount[to]++
+	return true
+}
+
+func (l *execList) ready() []string {
+	var out []string
+	for _, id := range l.order {
+		if l.pending[id] && l.blockCount[id] == 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// stage picks the next node to run; ok is false when nodes remain but none
+// is ready (a dependency cycle).
+func (l *execList) stage() (id string, ok bool) {
+	l.compact()
+	ready := l.ready()
+	if len(ready) == 0 {
+		return "", false
+	}
+	l.staged = l.pick(ready)
+	return l.staged, true
+}
+
+func (l *execList) isOutput(id string) bool {
+	c := l.classes[id]
+	return c != nil && c.OutputNode
+}
+
+// pick is upstream's ux_friendly_pick_node: outputs first, then nodes one
+// or two hops before an output, else the first ready node.
+func (l *execList) pick(ready []string) string {
+	for _, id := range ready {
+		if l.isOutput(id) {
+			return id
+		}
+	}
+	for _, id := range ready {
+		for _, b := range l.blocking[id] {
+			if l.isOutput(b) {
+				return id
+			}
+		}
+	}
+	for _, id := range ready {
+		for _, b := range l.blocking[id] {
+			for _, b2 := range l.blocking[b] {
+				if l.isOutput(b2) {
+					return id
+				}
+			}
+		}
+	}
+	return ready[0]
+}
+
+func (l *execList) unstage() { l.staged = "" }
+
+// complete removes the staged node and unblocks its dependants.
+func (l *execList) complete() {
+	id := l.staged
+	l.staged = ""
+	delete(l.pending, id)
+	for _, b := range l.blocking[id] {
+		l.blockCount[b]--
+	}
+	delete(l.blocking, id)
+}
+
+// compact drops removed ids from the order once they dominate it, keeping
+// ready() linear in the pending count.
+func (l *execList) compact() {
+	if len(l.order) < 2*len(l.pending)+16 {
+		return
+	}
+	live := l.order[:0]
+	for _, id := range l.order {
+		if l.pending[id] {
+			live = append(live, id)
+		}
+	}
+	l.order = live
+}
+
+// cycleNodes is upstream's get_nodes_in_cycle: repeatedly dissolve pending
+// nodes that nothing blocks; what remains is in or behind a cycle.
+func (l *execList) cycleNodes() []string {
+	blockedBy := map[string]map[string]bool{}
+	var ids []string
+	for _, id := range l.order {
+		if l.pending[id] {
+			blockedBy[id] = map[string]bool{}
+			ids = append(ids, id)
+		}
+	}
+	for from, tos := range l.blocking {
+		for _, to := range tos {
+			if blockedBy[to] != nil {
+				blockedBy[to][from] = true
+			}
+		}
+	}
+	for {
+		var free []string
+		for _, id := range ids {
+			if m, ok := blockedBy[id]; ok && len(m) == 0 {
+				free = append(free, id)
+			}
+		}
+		if len(free) == 0 {
+			break
+		}
+		for _, f := range free {
+			delete(blockedBy, f)
+			for _, m := range blockedBy {
+				delete(m, f)
+			}
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if _, ok := blockedBy[id]; ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
