@@ -60,12 +60,13 @@ func InspireSteps(steps int, denoise float64) (total, start int, err error) {
 // SeparatedWindow is the window of Impact's separated_sample (spec 4.5):
 // total is the whole schedule; endAtStep < 0 means none. It returns the
 // sigmas given to the sampler, or skip when the input latent is returned.
-// Without leftover noise the last kept sigma becomes 0 in total too,
-// which only matters for the BrownianTree range.
+// total is not modified. (The reference zeroes the last kept sigma in
+// total too when there is no leftover noise; that only moves its
+// BrownianTree range, which comfyd does not model.)
 func SeparatedWindow(total []float32, startAtStep, endAtStep int, leftoverNoise bool) (sigmas []float32, skip bool) {
 	s := total
 	if endAtStep >= 0 && endAtStep < len(total)-1 {
-		s = total[:endAtStep+1]
+		s = append([]float32(nil), total[:endAtStep+1]...)
 		if !leftoverNoise {
 			s[len(s)-1] = 0
 		}
