@@ -16,6 +16,7 @@ import (
 //     waits on the engine's gate between steps (interrupt tests)
 //   - "Fail": an output node that raises
 //   - "Bad": invalid at validation
+//
 // Node outputs are cached by node id + inputs between prompts, so an
 // identical re-run reports every node cached.
 type fakeEngine struct {
