@@ -32,6 +32,10 @@ type Validation struct {
 	NodeErrors json.RawMessage
 	// Body is the exact 400 body when !OK.
 	Body []byte
+	// Prepared is the engine's own validated form of Prompt, handed back
+	// in Run so execution need not decode and validate again. Kept in
+	// memory only: prompts recovered after a restart arrive without it.
+	Prepared any
 }
 
 // Run is one prompt handed to the executor.
@@ -40,6 +44,7 @@ type Run struct {
 	Prompt    json.RawMessage
 	ExtraData map[string]any
 	Outputs   []string
+	Prepared  any // Validation.Prepared, nil after a restart
 }
 
 // Outcome is what an execution left: whether it succeeded and the UI

@@ -87,6 +87,7 @@ func (s *Server) handlePostPrompt(w http.ResponseWriter, r *http.Request) {
 		promptID: promptID(body),
 		prompt:   v.Prompt,
 		outputs:  v.Outputs,
+		prepared: v.Prepared,
 		released: make(chan struct{}),
 	}
 	it.extraData = newOrderedObject()

@@ -17,6 +17,7 @@ type queueItem struct {
 	prompt    json.RawMessage
 	extraData *orderedObject
 	outputs   []string
+	prepared  any // Validation.Prepared (memory only)
 	// sensitive holds auth keys moved out of extra_data ([B]): given to
 	// the executor, never shown in /queue or history. Not persisted.
 	sensitive map[string]json.RawMessage

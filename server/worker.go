@@ -119,7 +119,7 @@ func (s *Server) runFor(it *queueItem) Run {
 			extra[k] = x
 		}
 	}
-	return Run{PromptID: it.promptID, Prompt: it.prompt, ExtraData: extra, Outputs: it.outputs}
+	return Run{PromptID: it.promptID, Prompt: it.prompt, ExtraData: extra, Outputs: it.outputs, Prepared: it.prepared}
 }
 
 // executingNodeFor reports the node executing for sid's prompt, if any.
