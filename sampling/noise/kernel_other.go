@@ -15,3 +15,9 @@ func temperUniform(dst []float32, src []uint32) {
 		dst[i] = float32(temper(y)&0xFFFFFF) * (1.0 / (1 << 24))
 	}
 }
+
+const havePhiloxKernel = false
+
+func philoxNormals(dst []float32, first uint64, offset, k0, k1 uint32) {
+	philoxNormalsGo(dst, first, offset, k0, k1)
+}

@@ -34,7 +34,7 @@ func TestParallelMatchesSequential(t *testing.T) {
 			c := NewCUDA(seed)
 			c.Randn(got)
 			c.Randn(got)
-			philoxNormals(want, 0, 1, uint32(seed), uint32(seed>>32))
+			philoxNormalsGo(want, 0, 1, uint32(seed), uint32(seed>>32))
 			compareBits(t, "cuda", n, seed, got, want)
 		}
 	}

@@ -71,16 +71,16 @@ const (
 	twoPow32Inv2PiH = twoPow32Inv2Pi / 2
 )
 
-// philoxNormals fills dst with the normals of flat indices first..first+len-1.
+// philoxNormalsGo fills dst with the normals of flat indices first..first+len-1.
 // The Box-Muller arithmetic is float64 as in A1111's numpy code (uint32 times
 // float32 promotes to float64), rounded to float32 at the end.
-func philoxNormals(dst []float32, first uint64, offset, k0, k1 uint32) {
+func philoxNormalsGo(dst []float32, first uint64, offset, k0, k1 uint32) {
 	for i := range dst {
 		idx := first + uint64(i)
 		w0, w1 := philoxFirst2(offset, 0, uint32(idx), uint32(idx>>32), k0, k1)
 		u := float64(float64(w0)*twoPow32Inv) + twoPow32InvHalf
 		v := float64(float64(w1)*twoPow32Inv2Pi) + twoPow32Inv2PiH
-		s := math.Sqrt(-2 * math.Log(u))
-		dst[i] = float32(s * math.Sin(v))
+		s := math.Sqrt(-2 * log64(u))
+		dst[i] = float32(float64(s * sin64(v)))
 	}
 }

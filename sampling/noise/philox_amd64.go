@@ -1,0 +1,41 @@
+//go:build amd64 && !purego
+
+package noise
+
+//go:noescape
+func philoxWordsAVX2(w0, w1 *uint32, n16 int, lo, hi, offset, k0, k1 uint32)
+
+//go:noescape
+func boxMullerPhiloxAVX2(dst *float32, w0, w1 *uint32, n4 int)
+
+// havePhiloxKernel reports whether the Philox assembly can run (AVX2, FMA).
+var havePhiloxKernel = haveAVX2Kernel
+
+// philoxChunk is how many elements go through the word buffers at a time.
+const philoxChunk = 512
+
+// philoxNormals fills dst with the normals of flat indices first.. (see
+// philoxNormalsGo), in assembly when the CPU allows it.
+func philoxNormals(dst []float32, first uint64, offset, k0, k1 uint32) {
+	if !havePhiloxKernel {
+		philoxNormalsGo(dst, first, offset, k0, k1)
+		return
+	}
+	var w0, w1 [philoxChunk]uint32
+	for len(dst) >= 16 {
+		k := min(len(dst)&^15, philoxChunk)
+		// The kernel keeps the high index word fixed: stop at 2^32 multiples.
+		if room := 1<<32 - first&(1<<32-1); uint64(k) > room {
+			k = int(room) &^ 15
+			if k == 0 {
+				philoxNormalsGo(dst[:room], first, offset, k0, k1)
+				dst, first = dst[room:], first+room
+				continue
+			}
+		}
+		philoxWordsAVX2(&w0[0], &w1[0], k/16, uint32(first), uint32(first>>32), offset, k0, k1)
+		boxMullerPhiloxAVX2(&dst[0], &w0[0], &w1[0], k/4)
+		dst, first = dst[k:], first+uint64(k)
+	}
+	philoxNormalsGo(dst, first, offset, k0, k1)
+}
