@@ -25,6 +25,8 @@ type fakeEngine struct {
 	runs  []string                    // prompt ids in execution order
 	gate  chan struct{}               // when non-nil, Slow waits on it per step
 	freed int
+	// previewSize is the size of the fake preview images (default 3).
+	previewSize int
 }
 
 func newFakeEngine() *fakeEngine { return &fakeEngine{cache: map[string]map[string][]any{}} }
@@ -103,7 +105,12 @@ func (f *fakeEngine) Execute(ctx context.Context, run Run, ev graph.Events) Outc
 					return Outcome{Outputs: outs}
 				}
 				ev.Progress(run.PromptID, id, s, int(steps))
-				ev.Preview(run.PromptID, id, "JPEG", []byte{0xff, 0xd8, byte(s)})
+				img := []byte{0xff, 0xd8, byte(s)}
+				if f.previewSize > 0 {
+					img = make([]byte, f.previewSize)
+					img[0] = 0xff
+				}
+				ev.Preview(run.PromptID, id, "JPEG", img)
 			}
 		}
 		ui = map[string][]any{"images": {map[string]any{"filename": id + ".png", "subfolder": "", "type": "output"}}}

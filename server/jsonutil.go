@@ -186,3 +186,11 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+
+func (n *pyNumber) UnmarshalJSON(data []byte) error {
+	if err := json.Unmarshal(data, &n.V); err != nil {
+		return err
+	}
+	n.IsFloat = bytes.ContainsAny(data, ".eE")
+	return nil
+}
