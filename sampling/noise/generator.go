@@ -4,9 +4,16 @@ import "fmt"
 
 // Generator is a torch random generator: each Randn call is one
 // torch.randn call filling dst (C order) with standard-normal float32 values.
+// Like a torch generator it is a stream: use one from one goroutine at a
+// time. Randn does not allocate.
 type Generator interface {
 	Randn(dst []float32)
 }
+
+var (
+	_ Generator = (*CPU)(nil)
+	_ Generator = (*CUDA)(nil)
+)
 
 // Device names the torch generator being imitated.
 type Device string

@@ -310,7 +310,8 @@ func TestPrepareComfyErrors(t *testing.T) {
 		shape []int
 		bi    []int
 	}{
-		{[]int{4, 8, 8}, nil},
+		{[]int{8}, nil},
+		{nil, nil},
 		{[]int{1, 4, 8, 0}, nil},
 		{[]int{2, 4, 8, 8}, []int{0}},
 		{[]int{2, 4, 8, 8}, []int{0, -3}},
@@ -318,6 +319,31 @@ func TestPrepareComfyErrors(t *testing.T) {
 		if _, err := PrepareComfy(tc.shape, 1, tc.bi); err == nil {
 			t.Errorf("PrepareComfy(%v, %v): no error", tc.shape, tc.bi)
 		}
+	}
+}
+
+// ComfyUI's prepare_noise takes any rank (video latents are 5-D): one draw
+// of the whole shape, or per-item draws of [1, ...].
+func TestPrepareComfyRank5(t *testing.T) {
+	shape := []int{2, 4, 3, 8, 8}
+	out, err := PrepareComfy(shape, 9, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := randnCPU(9, 2*4*3*8*8)
+	compareBits(t, "rank 5", len(want), 9, out.Data, want)
+	idx, err := PrepareComfy(shape, 9, []int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := NewCPU(9)
+	item := make([]float32, 4*3*8*8)
+	g.Randn(item)
+	g.Randn(item)
+	compareBits(t, "rank 5 batch_index", len(item), 9, idx.Data[:len(item)], item)
+	compareBits(t, "rank 5 batch_index", len(item), 9, idx.Data[len(item):], item)
+	if _, err := Prepare(Params{Shape: shape, Device: DeviceCPU, BatchSeedMode: ModeComfy}); err == nil {
+		t.Fatal("Inspire prepare accepted a 5-D latent")
 	}
 }
 

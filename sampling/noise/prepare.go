@@ -32,10 +32,14 @@ const (
 
 // PrepareComfy is ComfyUI's standard prepare_noise (spec 2.3): a CPU
 // generator seeded with seed; one randn of the whole shape, or with
-// batchIndex one [1,C,H,W] draw per index 0..max(batchIndex) with
-// noise[b] = draw[batchIndex[b]].
+// batchIndex one [1, ...] draw per index 0..max(batchIndex) with
+// noise[b] = draw[batchIndex[b]]. Any rank >= 2 is accepted (video latents
+// are 5-D), the batch being the first dimension.
 func PrepareComfy(shape []int, seed uint64, batchIndex []int) (*tensor.Tensor, error) {
-	if err := checkShape(shape, batchIndex); err != nil {
+	if len(shape) < 2 {
+		return nil, fmt.Errorf("noise: latent shape %v has no batch and channel dimensions", shape)
+	}
+	if err := checkDims(shape, batchIndex); err != nil {
 		return nil, err
 	}
 	g := NewCPU(seed)
@@ -158,10 +162,18 @@ func parseMode(mode string) (*float64, error) {
 		mode, ModeIncremental, ModeComfy, ModeVariationInc001, ModeVariationInc005)
 }
 
+// checkShape validates Inspire's [B, C, H, W] latent shape (its
+// prepare_noise indexes exactly four dimensions) and the batch index.
 func checkShape(shape []int, batchIndex []int) error {
 	if len(shape) != 4 {
 		return fmt.Errorf("noise: latent shape %v is not [B, C, H, W]", shape)
 	}
+	return checkDims(shape, batchIndex)
+}
+
+// checkDims validates positive dimensions of a sane total size and the
+// batch index entries against the batch dimension.
+func checkDims(shape []int, batchIndex []int) error {
 	n := 1
 	for _, d := range shape {
 		if d <= 0 {
@@ -185,7 +197,7 @@ func checkShape(shape []int, batchIndex []int) error {
 	return nil
 }
 
-// drawIndexed is ComfyUI's batch_index procedure: draws of shape [1,C,H,W]
+// drawIndexed is ComfyUI's batch_index procedure: draws of shape [1, ...]
 // for i = 0..max(batchIndex) on g, noise[b] = draw[batchIndex[b]].
 func drawIndexed(g Generator, shape []int, batchIndex []int) *tensor.Tensor {
 	out := tensor.New(shape...)
