@@ -77,18 +77,18 @@ type recorder struct {
 	previews int
 }
 
-func (r *recorder) Progress(v, m int)            { r.progress = append(r.progress, [2]int{v, m}) }
+func (r *recorder) Progress(v, m int)          { r.progress = append(r.progress, [2]int{v, m}) }
 func (r *recorder) Preview(f string, d []byte) { r.previews++ }
 
 func TestSamplingProgressThrottleAndPreviews(t *testing.T) {
 	rec := &recorder{}
 	ctx := &Context{Env: &Env{PreviewMethod: "none"}, Reporter: rec}
-	p := NewSamplingProgress(ctx, 1000, sd15Factors, [3]float32{})
+	p := NewSamplingProgress(ctx, sd15Factors, [3]float32{})
 	clock := time.Unix(0, 0)
 	p.now = func() time.Time { return clock }
 	for i := 0; i < 1000; i++ {
 		clock = clock.Add(time.Millisecond)
-		p.Step(i, nil)
+		p.Step(i, 1000, nil)
 	}
 	// First, then one every 100 ms (100 steps >= 0.5%), then the last.
 	if len(rec.progress) != 11 || rec.progress[0] != [2]int{1, 1000} || rec.progress[10] != [2]int{1000, 1000} {
@@ -99,16 +99,16 @@ func TestSamplingProgressThrottleAndPreviews(t *testing.T) {
 	}
 	rec = &recorder{}
 	ctx = &Context{Env: &Env{PreviewMethod: "auto"}, Reporter: rec}
-	p = NewSamplingProgress(ctx, 3, sd15Factors, [3]float32{})
+	p = NewSamplingProgress(ctx, sd15Factors, [3]float32{})
 	x0 := tensor.New(1, 4, 8, 8)
 	for i := 0; i < 3; i++ {
-		p.Step(i, x0)
+		p.Step(i, 3, x0)
 	}
 	if len(rec.progress) != 3 || rec.previews != 3 {
 		t.Errorf("with previews: %d progress, %d previews", len(rec.progress), rec.previews)
 	}
 	// No factors: no previews even when enabled.
-	if NewSamplingProgress(ctx, 3, nil, [3]float32{}).Previews() {
+	if NewSamplingProgress(ctx, nil, [3]float32{}).Previews() {
 		t.Error("previews without factors")
 	}
 }

@@ -19,7 +19,6 @@ const (
 // made per sampling call.
 type SamplingProgress struct {
 	ctx     *Context
-	total   int
 	factors [][3]float32
 	bias    [3]float32
 	preview bool
@@ -31,13 +30,14 @@ type SamplingProgress struct {
 	now       func() time.Time
 }
 
-// NewSamplingProgress prepares progress for total steps. factors and bias
+// NewSamplingProgress prepares progress reporting for one sampling call.
+// factors and bias
 // are the model's latent_rgb_factors (nil: the family has none, so no
 // preview). Previews follow ctx.Env.PreviewMethod: "none" (or empty) sends
 // none; "auto", "latent2rgb" and "taesd" use latent2rgb (comfyd has no
 // TAESD decoder; ComfyUI also falls back to latent2rgb without one).
-func NewSamplingProgress(ctx *Context, total int, factors [][3]float32, bias [3]float32) *SamplingProgress {
-	p := &SamplingProgress{ctx: ctx, total: total, factors: factors, bias: bias, size: PreviewSize, now: time.Now}
+func NewSamplingProgress(ctx *Context, factors [][3]float32, bias [3]float32) *SamplingProgress {
+	p := &SamplingProgress{ctx: ctx, factors: factors, bias: bias, size: PreviewSize, now: time.Now}
 	if ctx != nil && ctx.Env != nil && factors != nil {
 		switch ctx.Env.PreviewMethod {
 		case "auto", "latent2rgb", "taesd":
@@ -51,8 +51,9 @@ func NewSamplingProgress(ctx *Context, total int, factors [][3]float32, bias [3]
 func (p *SamplingProgress) Previews() bool { return p.preview }
 
 // Step reports step i (0-based) of total with the denoised latent x0 in
-// model space. ComfyUI's callback sends value i+1 with max = total.
-func (p *SamplingProgress) Step(i int, x0 *tensor.Tensor) {
+// model space. ComfyUI's callback sends value i+1 with max = total (the
+// sampler's step count).
+func (p *SamplingProgress) Step(i, total int, x0 *tensor.Tensor) {
 	if p.ctx == nil {
 		return
 	}
@@ -67,14 +68,14 @@ func (p *SamplingProgress) Step(i int, x0 *tensor.Tensor) {
 		}
 	}
 	now := p.now()
-	if jpeg == nil && p.sent && value != p.total {
-		moved := float64(value-p.lastValue) >= progressMinFraction*float64(p.total)
+	if jpeg == nil && p.sent && value != total {
+		moved := float64(value-p.lastValue) >= progressMinFraction*float64(total)
 		if now.Sub(p.lastTime) < progressMinInterval || !moved {
 			return
 		}
 	}
 	p.sent, p.lastValue, p.lastTime = true, value, now
-	p.ctx.Progress(value, p.total)
+	p.ctx.Progress(value, total)
 	if jpeg != nil {
 		p.ctx.Preview("JPEG", jpeg)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"comfyd/models"
@@ -98,5 +99,24 @@ func TestObjectInfoMatchesComfyUI(t *testing.T) {
 				t.Log("framework gap:", g)
 			}
 		})
+	}
+}
+func TestRegistersEveryCoreNodeOfTheReference(t *testing.T) {
+	ref := loadReferenceInfo(t)
+	r := nodes.NewRegistry()
+	Register(r)
+	for name, raw := range ref {
+		var m struct {
+			PythonModule string `json:"python_module"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.PythonModule != moduleNodes && m.PythonModule != moduleCustomSampler {
+			continue
+		}
+		if !slices.Contains(r.Names(), name) {
+			t.Errorf("core does not register %s", name)
+		}
 	}
 }

@@ -27,5 +27,13 @@ func Register(r *nodes.Registry) {
 		conditioningCombine(),
 		conditioningSetArea(),
 		conditioningAverage(),
+		ksampler(),
+		ksamplerAdvanced(),
+		samplerCustomAdvanced(),
+		randomNoise(),
+		basicGuider(),
+		cfgGuider(),
+		ksamplerSelect(),
+		basicScheduler(),
 	)
 }
