@@ -25,7 +25,7 @@ func sampleIPNDMV(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor, error)
 // ipndmCoeffs returns, for step i of order k, the weights w of
 // (d, d_prev1, ..., d_prev(k-1)) and the divisor den of the update
 // x += (dt * sum_j w_j d_j) / den.
-type ipndmCoeffs func(s []float32, i, k int) (w []float32, den float32)
+type ipndmCoeffs func(s []float32, i, k int) (w [ipndmMaxOrder]float32, den float32)
 
 // ipndm is the shared multistep loop: derivative d = (x - D)/s[i], an
 // Adams-Bashforth step of order min(4, i+1), and a jump to D at sigma 0.
@@ -54,7 +54,7 @@ func ipndm(r *Run, x *tensor.Tensor, s []float32, coeffs ipndmCoeffs) (*tensor.T
 		} else {
 			k := min(ipndmMaxOrder, i+1)
 			w, div := coeffs(s, i, k)
-			multistepUpdate(cur, s[i+1]-s[i], div, w, hist[:k])
+			multistepUpdate(cur, s[i+1]-s[i], div, w[:k], hist[:k])
 		}
 		// The current derivative becomes the newest history entry.
 		last := hist[len(hist)-1]
@@ -79,35 +79,37 @@ func multistepUpdate(x *tensor.Tensor, dt, den float32, w []float32, t []*tensor
 
 // ipndmFixed holds the Adams-Bashforth weights for equal steps, by order.
 var ipndmFixed = [ipndmMaxOrder + 1]struct {
-	w   []float32
+	w   [ipndmMaxOrder]float32
 	den float32
 }{
-	1: {[]float32{1}, 1},
-	2: {[]float32{3, -1}, 2},
-	3: {[]float32{23, -16, 5}, 12},
-	4: {[]float32{55, -59, 37, -9}, 24},
+	1: {[ipndmMaxOrder]float32{1}, 1},
+	2: {[ipndmMaxOrder]float32{3, -1}, 2},
+	3: {[ipndmMaxOrder]float32{23, -16, 5}, 12},
+	4: {[ipndmMaxOrder]float32{55, -59, 37, -9}, 24},
 }
 
-func ipndmFixedCoeffs(_ []float32, _, k int) ([]float32, float32) {
+func ipndmFixedCoeffs(_ []float32, _, k int) ([ipndmMaxOrder]float32, float32) {
 	return ipndmFixed[k].w, ipndmFixed[k].den
 }
 
 // ipndmVariableCoeffs are the variable-step Adams-Bashforth weights of
 // ipndm_v, from the step sizes hn = s[i+1]-s[i], h1 = s[i]-s[i-1], ...,
-// evaluated in float32 in the reference's order.
-func ipndmVariableCoeffs(s []float32, i, k int) ([]float32, float32) {
+// evaluated in float32 in the reference's order. (On equal steps the
+// orders 2 and 3 reduce to ipndm's weights; order 4 does not: the
+// reference's formula gives 19/8, -65/24, 43/24, -11/24 there.)
+func ipndmVariableCoeffs(s []float32, i, k int) ([ipndmMaxOrder]float32, float32) {
 	hn := s[i+1] - s[i]
 	switch k {
 	case 1:
-		return []float32{1}, 1
+		return [ipndmMaxOrder]float32{1}, 1
 	case 2:
 		h1 := s[i] - s[i-1]
-		return []float32{(2 + hn/h1) / 2, -(hn / h1) / 2}, 1
+		return [ipndmMaxOrder]float32{(2 + hn/h1) / 2, -(hn / h1) / 2}, 1
 	}
 	h1, h2 := s[i]-s[i-1], s[i-1]-s[i-2]
 	t1 := ipndmT1(hn, h1, h2)
 	if k == 3 {
-		return []float32{
+		return [ipndmMaxOrder]float32{
 			(2+hn/h1)/2 + t1,
 			-(hn/h1)/2 - float32((1+h1/h2)*t1),
 			float32(t1*h1) / h2,
@@ -121,7 +123,7 @@ func ipndmVariableCoeffs(s []float32, i, k int) ([]float32, float32) {
 	dnm := float32(float32(h1*h12) * (h12 + h3))
 	t2 := float32((p+q)*num) / dnm
 	g := float32(h1*h12) / float32(h2*(h2+h3))
-	return []float32{
+	return [ipndmMaxOrder]float32{
 		(2+hn/h1)/2 + t1 + t2,
 		-(hn/h1)/2 - float32((1+h1/h2)*t1) - float32(((1+h1/h2)+g)*t2),
 		float32(t1*h1)/h2 + float32((h1/h2+float32(g*(1+h2/h3)))*t2),

@@ -158,18 +158,13 @@ func (u *uniPCRun) update(y *tensor.Tensor, t float32, p int, useCorrector bool)
 	var c uniPCCoef
 	c.solve(u.T[n-p:], vt.lam-v0.lam, p, u.bh2)
 
-	lin2Sub(u.yb, vt.std/v0.std, y, float32(vt.alpha*c.hPhi1), m0)
-	aB := float32(vt.alpha * c.B)
+	aS, aPhi, aB := vt.std/v0.std, float32(vt.alpha*c.hPhi1), float32(vt.alpha*c.B)
 	var buf [uniPCMaxOrder - 1]*tensor.Tensor
 	prev := buf[:p-1] // M[-2], M[-3], ...: D1_q = (prev[q] - m0)/rk[q]
 	for q := range prev {
 		prev[q] = u.M[n-2-q]
 	}
-	if p >= 2 {
-		uniPCApply(y, u.yb, m0, prev, c.rk[:p-1], c.rhoP[:p-1], aB, nil, 0)
-	} else {
-		copyT(y, u.yb)
-	}
+	uniPCPredict(y, u.yb, m0, prev, c.rk[:p-1], c.rhoP[:p-1], aS, aPhi, aB)
 	if !useCorrector {
 		return nil, nil
 	}
@@ -177,7 +172,7 @@ func (u *uniPCRun) update(y *tensor.Tensor, t float32, p int, useCorrector bool)
 	if err := u.model(mt, y, t); err != nil {
 		return nil, err
 	}
-	uniPCApply(y, u.yb, m0, prev, c.rk[:p-1], c.rhoC[:p-1], aB, mt, c.rhoC[p-1])
+	uniPCCorrect(y, u.yb, m0, prev, c.rk[:p-1], c.rhoC[:p-1], aB, mt, c.rhoC[p-1])
 	return mt, nil
 }
 
@@ -240,23 +235,63 @@ func (c *uniPCCoef) solve(T []float32, h float32, p int, bh2 bool) {
 	}
 }
 
-// uniPCApply is y = yb - aB*(sum_q rho[q]*(prev[q] - m0)/rk[q]
-// [+ rhoT*(mt - m0)]), the predictor (mt nil) or corrector residual.
-func uniPCApply(y, yb, m0 *tensor.Tensor, prev []*tensor.Tensor, rk, rho []float32, aB float32, mt *tensor.Tensor, rhoT float32) {
-	ys, bs, ms := y.Data, yb.Data[:len(y.Data)], m0.Data[:len(y.Data)]
-	for i := range ys {
-		var acc float32
-		for q, pq := range prev {
-			term := float32(rho[q] * ((pq.Data[i] - ms[i]) / rk[q]))
-			if q == 0 {
-				acc = term
-			} else {
-				acc += term
-			}
+// uniPCPredict is the predictor: yb = aS*y - aPhi*m0 (the exponential-
+// integrator base, kept for the corrector) and y = yb - aB*sum_q rho[q]*D1_q
+// with D1_q = (prev[q] - m0)/rk[q], summed in order; y = yb without
+// previous predictions. Specialised by their number (UniPC's hot loops).
+func uniPCPredict(y, yb, m0 *tensor.Tensor, prev []*tensor.Tensor, rk, rho []float32, aS, aPhi, aB float32) {
+	n := len(y.Data)
+	ys, bs, ms := y.Data[:n], yb.Data[:n], m0.Data[:n]
+	switch len(prev) {
+	case 0:
+		for i := range ys {
+			b := float32(aS*ys[i]) - float32(aPhi*ms[i])
+			bs[i], ys[i] = b, b
 		}
-		if mt != nil {
-			acc += float32(rhoT * (mt.Data[i] - ms[i]))
+	case 1:
+		p0, r0, k0 := prev[0].Data[:n], rho[0], rk[0]
+		for i := range ys {
+			m := ms[i]
+			b := float32(aS*ys[i]) - float32(aPhi*m)
+			bs[i] = b
+			ys[i] = b - float32(aB*float32(r0*((p0[i]-m)/k0)))
 		}
-		ys[i] = bs[i] - float32(aB*acc)
+	default:
+		p0, p1, r0, r1, k0, k1 := prev[0].Data[:n], prev[1].Data[:n], rho[0], rho[1], rk[0], rk[1]
+		for i := range ys {
+			m := ms[i]
+			b := float32(aS*ys[i]) - float32(aPhi*m)
+			bs[i] = b
+			acc := float32(r0*((p0[i]-m)/k0)) + float32(r1*((p1[i]-m)/k1))
+			ys[i] = b - float32(aB*acc)
+		}
+	}
+}
+
+// uniPCCorrect is the corrector: y = yb - aB*(sum_q rho[q]*D1_q +
+// rhoT*(mt - m0)), the sum formed in order before the new term is added.
+func uniPCCorrect(y, yb, m0 *tensor.Tensor, prev []*tensor.Tensor, rk, rho []float32, aB float32, mt *tensor.Tensor, rhoT float32) {
+	n := len(y.Data)
+	ys, bs, ms, ts := y.Data[:n], yb.Data[:n], m0.Data[:n], mt.Data[:n]
+	switch len(prev) {
+	case 0:
+		for i := range ys {
+			ys[i] = bs[i] - float32(aB*float32(rhoT*(ts[i]-ms[i])))
+		}
+	case 1:
+		p0, r0, k0 := prev[0].Data[:n], rho[0], rk[0]
+		for i := range ys {
+			m := ms[i]
+			acc := float32(r0*((p0[i]-m)/k0)) + float32(rhoT*(ts[i]-m))
+			ys[i] = bs[i] - float32(aB*acc)
+		}
+	default:
+		p0, p1, r0, r1, k0, k1 := prev[0].Data[:n], prev[1].Data[:n], rho[0], rho[1], rk[0], rk[1]
+		for i := range ys {
+			m := ms[i]
+			acc := float32(r0*((p0[i]-m)/k0)) + float32(r1*((p1[i]-m)/k1))
+			acc += float32(rhoT * (ts[i] - m))
+			ys[i] = bs[i] - float32(aB*acc)
+		}
 	}
 }
