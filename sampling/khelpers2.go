@@ -119,4 +119,3 @@ func lin2SubPair(dst *tensor.Tensor, a float32, x *tensor.Tensor, s, b float32, 
 		d[i] = float32(a*xs[i]) - float32(s*(float32(b*ys[i])+float32(c*zs[i])))
 	}
 }
-

@@ -449,4 +449,3 @@ func BenchmarkUniPC(b *testing.B) {
 		})
 	}
 }
-
