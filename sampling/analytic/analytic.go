@@ -119,14 +119,14 @@ func (m *Model) Apply(ctx context.Context, dst, xc *tensor.Tensor, timestep, sig
 // own rows of dst.
 type applyCall struct {
 	kind    sampling.Parameterization
-	comp    [2]component
+	prior   Prior
 	dst, xc *tensor.Tensor
 	sigma   []float32
 	wg      sync.WaitGroup
 }
 
 func (a *applyCall) set(kind sampling.Parameterization, p Prior, dst, xc *tensor.Tensor, sigma []float32) {
-	a.kind, a.comp, a.dst, a.xc, a.sigma = kind, priors[p], dst, xc, sigma
+	a.kind, a.prior, a.dst, a.xc, a.sigma = kind, p, dst, xc, sigma
 }
 
 // runRange handles rows lo..hi-1 of the [B*C*H, W] view.
@@ -137,101 +137,134 @@ func (a *applyCall) runRange(lo, hi int) {
 	for row := lo; row < hi; row++ {
 		b, c, h := row/(C*H), row/H%C, row%H
 		if b != lastB {
-			post = newPosterior(a.kind, a.comp, float64(a.sigma[b]))
+			post = newPosterior(a.kind, a.prior, float64(a.sigma[b]))
 			lastB = b
 		}
 		off := row * W
-		xs, out := a.xc.Data[off:off+W], a.dst.Data[off:off+W]
-		for w, x := range xs {
-			u := float64((3*h+5*w+7*c)%11)/10 - 0.5
-			v := float64((2*h+3*w+c)%7)/6 - 0.5
-			out[w] = float32(post.output(float64(x), u, v))
-		}
+		post.row(a.dst.Data[off:off+W], a.xc.Data[off:off+W], c, h)
 	}
 }
 
+// Pattern residues: u = ((3h + 5w + 7c) mod 11)/10 - 0.5 and
+// v = ((2h + 3w + c) mod 7)/6 - 0.5 (spec 9). Along a row w advances u's
+// residue by 5 and v's by 3, so rows walk them without divisions.
+const uMod, vMod = 11, 7
+
+// meanTables holds each component's mean for every (u, v) residue pair,
+// computed with the reference's float64 expression.
+type meanTables [2][uMod * vMod]float64
+
+var priorMeans = func() (t [2]meanTables) {
+	for p := range priors {
+		for ui := range uMod {
+			for vi := range vMod {
+				u := float64(ui)/10 - 0.5
+				v := float64(vi)/6 - 0.5
+				for k, cp := range priors[p] {
+					pat := u
+					if cp.useV {
+						pat = v
+					}
+					t[p][k][ui*vMod+vi] = cp.base + cp.slope*pat
+				}
+			}
+		}
+	}
+	return t
+}()
+
 // posterior holds the per-sigma constants of one prior's posterior mean.
 type posterior struct {
-	kind          sampling.Parameterization
-	s, root, s2p1 float64 // sigma, sqrt(s^2+1), s^2+1
-	q             float64 // noise level seen by the prior
-	comp          [2]component
-	logc, twoVar  [2]float64 // log(w) - log(var)/2 and 2 var
-	gain          [2]float64 // sd^2/var
-	flowKeep      float64    // 1-s for CONST
-	flowDegen     bool       // CONST at s >= 1: use the prior mean
+	kind             sampling.Parameterization
+	s, root, s2p1    float64 // sigma, sqrt(s^2+1), s^2+1
+	keep             float64 // 1-s for CONST
+	flowDegen        bool    // CONST at s >= 1: use the prior mean
+	means            *meanTables
+	logc0, logc1     float64 // log(w) - log(var)/2
+	twoV0, twoV1     float64 // 2 var
+	gain0, gain1     float64 // sd^2/var
+	weight0, weight1 float64
 }
 
-func newPosterior(kind sampling.Parameterization, comp [2]component, s float64) posterior {
-	p := posterior{kind: kind, s: s, comp: comp, s2p1: s*s + 1}
+func newPosterior(kind sampling.Parameterization, prior Prior, s float64) posterior {
+	p := posterior{kind: kind, s: s, s2p1: s*s + 1, means: &priorMeans[prior]}
 	p.root = math.Sqrt(p.s2p1)
-	p.q = s
+	q := s
 	if kind == sampling.Const {
-		if 1-s > 0 {
-			p.flowKeep = 1 - s
-			p.q = s / (1 - s)
+		p.keep = 1 - s
+		if p.keep > 0 {
+			q = s / p.keep
 		} else {
 			p.flowDegen = true
 		}
 	}
-	for k, cp := range comp {
-		v := cp.sd*cp.sd + p.q*p.q
-		p.logc[k] = math.Log(cp.weight) - 0.5*math.Log(v)
-		p.twoVar[k] = 2 * v
-		p.gain[k] = cp.sd * cp.sd / v
+	var logc, twoV, gain [2]float64
+	for k, cp := range priors[prior] {
+		v := cp.sd*cp.sd + q*q
+		logc[k] = math.Log(cp.weight) - 0.5*math.Log(v)
+		twoV[k] = 2 * v
+		gain[k] = cp.sd * cp.sd / v
 	}
+	p.logc0, p.logc1, p.twoV0, p.twoV1, p.gain0, p.gain1 = logc[0], logc[1], twoV[0], twoV[1], gain[0], gain[1]
+	p.weight0, p.weight1 = priors[prior][0].weight, priors[prior][1].weight
 	return p
 }
 
-// mean returns the posterior mean of x0 given y = x0 + q*noise.
-func (p *posterior) mean(y, u, v float64) float64 {
-	var mu [2]float64
-	for k, cp := range p.comp {
-		pat := u
-		if cp.useV {
-			pat = v
+// row writes the network output for one latent row at channel c, height h.
+// The parameterisation is switched once per row, not per element.
+func (p *posterior) row(out, xs []float32, c, h int) {
+	ui, vi := (3*h+7*c)%uMod, (2*h+c)%vMod
+	step := func() int {
+		idx := ui*vMod + vi
+		if ui += 5; ui >= uMod {
+			ui -= uMod
 		}
-		mu[k] = cp.base + cp.slope*pat
+		if vi += 3; vi >= vMod {
+			vi -= vMod
+		}
+		return idx
 	}
-	d0, d1 := y-mu[0], y-mu[1]
-	l0 := p.logc[0] - d0*d0/p.twoVar[0]
-	l1 := p.logc[1] - d1*d1/p.twoVar[1]
-	m0 := mu[0] + p.gain[0]*d0
-	m1 := mu[1] + p.gain[1]*d1
-	// Softmax after subtracting the larger logit, as the reference does:
-	// only one exp is not exp(0).
-	e0, e1 := 1.0, 1.0
-	if l0 >= l1 {
-		e1 = math.Exp(l1 - l0)
-	} else {
-		e0 = math.Exp(l0 - l1)
+	switch {
+	case p.kind == sampling.Const && p.flowDegen:
+		for w, x := range xs {
+			idx := step()
+			mm := p.weight0*p.means[0][idx] + p.weight1*p.means[1][idx]
+			out[w] = float32((float64(x) - mm) / p.s)
+		}
+	case p.kind == sampling.Const:
+		for w, x := range xs {
+			xc := float64(x)
+			out[w] = float32((xc - p.mean(xc/p.keep, step())) / p.s)
+		}
+	case p.kind == sampling.VPrediction:
+		for w, x := range xs {
+			xi := float64(x) * p.root
+			out[w] = float32((xi/p.s2p1 - p.mean(xi, step())) * p.root / p.s)
+		}
+	default:
+		for w, x := range xs {
+			xi := float64(x) * p.root
+			out[w] = float32((xi - p.mean(xi, step())) / p.s)
+		}
 	}
-	sum := e0 + e1
-	return e0/sum*m0 + e1/sum*m1
 }
 
-// output is the network output of spec 9 for scaled input xc.
-func (p *posterior) output(xc, u, v float64) float64 {
-	switch p.kind {
-	case sampling.Const:
-		var mm float64
-		if p.flowDegen {
-			for _, cp := range p.comp {
-				pat := u
-				if cp.useV {
-					pat = v
-				}
-				mm += cp.weight * (cp.base + cp.slope*pat)
-			}
-		} else {
-			mm = p.mean(xc/p.flowKeep, u, v)
-		}
-		return (xc - mm) / p.s
-	case sampling.VPrediction:
-		xi := xc * p.root
-		return (xi/p.s2p1 - p.mean(xi, u, v)) * p.root / p.s
-	default:
-		xi := xc * p.root
-		return (xi - p.mean(xi, u, v)) / p.s
+// mean is the posterior mean of x0 given y = x0 + q*noise: a softmax over
+// the two components' log densities (larger logit subtracted, as the
+// reference does) weighting their Gaussian posterior means.
+func (p *posterior) mean(y float64, idx int) float64 {
+	mu0, mu1 := p.means[0][idx], p.means[1][idx]
+	d0, d1 := y-mu0, y-mu1
+	l0 := p.logc0 - d0*d0/p.twoV0
+	l1 := p.logc1 - d1*d1/p.twoV1
+	m0 := mu0 + p.gain0*d0
+	m1 := mu1 + p.gain1*d1
+	if l0 >= l1 {
+		e1 := math.Exp(l1 - l0)
+		sum := 1 + e1
+		return 1/sum*m0 + e1/sum*m1
 	}
+	e0 := math.Exp(l0 - l1)
+	sum := e0 + 1
+	return e0/sum*m0 + 1/sum*m1
 }
