@@ -323,6 +323,20 @@ GLOBL philoxconst<>(SB), RODATA|NOPTR, $1600
 	VPXOR KB, C2, C2 \
 	VMOVDQU Y10, C3
 
+// The last round: only the first two output words are used, which need
+// p1 alone.
+#define PHILOX_LAST(C0, C1, C2, KA) \
+	VPMULUDQ P_MULB, C2, Y11 \
+	VPSRLQ $32, C2, Y12 \
+	VPMULUDQ P_MULB, Y12, Y12 \
+	VPSLLQ $32, Y12, Y13 \
+	VPBLENDD $0xAA, Y13, Y11, Y13 \
+	VPSRLQ $32, Y11, Y11 \
+	VPBLENDD $0xAA, Y12, Y11, Y11 \
+	VPXOR C1, Y11, C0 \
+	VPXOR KA, C0, C0 \
+	VMOVDQU Y13, C1
+
 // Round r of both streams; keys of round r are at r*64(SP) and r*64+32(SP).
 #define PHILOX_ROUND2(R) \
 	PHILOX_ROUND(Y0, Y1, Y2, Y3, R*64(SP), R*64+32(SP)) \
@@ -391,7 +405,8 @@ wordsloop:
 	PHILOX_ROUND2(6)
 	PHILOX_ROUND2(7)
 	PHILOX_ROUND2(8)
-	PHILOX_ROUND2(9)
+	PHILOX_LAST(Y0, Y1, Y2, 576(SP))
+	PHILOX_LAST(Y4, Y5, Y6, 576(SP))
 	VMOVDQU Y0, (DI)
 	VMOVDQU Y4, 32(DI)
 	VMOVDQU Y1, (SI)
