@@ -113,3 +113,23 @@ func TestInpaintKeepsUnmasked(t *testing.T) {
 		t.Fatal("masked value unchanged")
 	}
 }
+
+// Hot paths reuse their buffers: a longer run must not allocate more.
+// (uni_pc is left out: its history lists grow once, in samplers_unipc.go.)
+func TestKSamplerAllocsIndependentOfSteps(t *testing.T) {
+	for _, sampler := range []string{"euler", "euler_ancestral", "dpmpp_2m", "lms"} {
+		allocs := func(steps int) float64 {
+			in := nodeInputs(t, sampler, "karras")
+			in.Steps = steps
+			nz := sampling.InspireNoise{NoiseMode: "CPU", BatchSeedMode: "comfy"}
+			return testing.AllocsPerRun(3, func() {
+				if _, err := sampling.KSamplerInspire(t.Context(), in, nz, 1); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		if a, b := allocs(5), allocs(20); b > a {
+			t.Errorf("%s: %v allocations for 5 steps, %v for 20", sampler, a, b)
+		}
+	}
+}
