@@ -5,36 +5,34 @@ import (
 	"sync"
 )
 
-// philox4x32 runs the ten rounds of Philox4x32-10 on counter c with key k
-// (Random123; spec 2.2).
+// Philox4x32-10 constants (Random123; spec 2.2).
+const (
+	philoxM0 = 0xD2511F53
+	philoxM1 = 0xCD9E8D57
+	philoxW0 = 0x9E3779B9
+	philoxW1 = 0xBB67AE85
+)
+
+// philoxRound is one Philox4x32 round.
+func philoxRound(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
+	p0 := uint64(c0) * philoxM0
+	p1 := uint64(c2) * philoxM1
+	return uint32(p1>>32) ^ c1 ^ k0, uint32(p1), uint32(p0>>32) ^ c3 ^ k1, uint32(p0)
+}
+
+// philox4x32 runs the ten rounds of Philox4x32-10 on counter c with key k;
+// the key is bumped after each of the first nine.
 func philox4x32(c [4]uint32, k [2]uint32) [4]uint32 {
 	c0, c1, c2, c3 := c[0], c[1], c[2], c[3]
 	k0, k1 := k[0], k[1]
 	for r := 0; r < 10; r++ {
 		if r > 0 {
-			k0 += 0x9E3779B9
-			k1 += 0xBB67AE85
+			k0 += philoxW0
+			k1 += philoxW1
 		}
-		p0 := uint64(c0) * 0xD2511F53
-		p1 := uint64(c2) * 0xCD9E8D57
-		c0, c1, c2, c3 = uint32(p1>>32)^c1^k0, uint32(p1), uint32(p0>>32)^c3^k1, uint32(p0)
+		c0, c1, c2, c3 = philoxRound(c0, c1, c2, c3, k0, k1)
 	}
 	return [4]uint32{c0, c1, c2, c3}
-}
-
-// philoxFirst2 is philox4x32 returning only the first two output words, the
-// hot loop of the CUDA model.
-func philoxFirst2(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32) {
-	for r := 0; r < 10; r++ {
-		if r > 0 {
-			k0 += 0x9E3779B9
-			k1 += 0xBB67AE85
-		}
-		p0 := uint64(c0) * 0xD2511F53
-		p1 := uint64(c2) * 0xCD9E8D57
-		c0, c1, c2, c3 = uint32(p1>>32)^c1^k0, uint32(p1), uint32(p0>>32)^c3^k1, uint32(p0)
-	}
-	return c0, c1
 }
 
 // CUDA models torch's CUDA generator (torch.cuda.manual_seed + randn on a
@@ -77,7 +75,8 @@ const (
 func philoxNormalsGo(dst []float32, first uint64, offset, k0, k1 uint32) {
 	for i := range dst {
 		idx := first + uint64(i)
-		w0, w1 := philoxFirst2(offset, 0, uint32(idx), uint32(idx>>32), k0, k1)
+		w := philox4x32([4]uint32{offset, 0, uint32(idx), uint32(idx >> 32)}, [2]uint32{k0, k1})
+		w0, w1 := w[0], w[1]
 		u := float64(float64(w0)*twoPow32Inv) + twoPow32InvHalf
 		v := float64(float64(w1)*twoPow32Inv2Pi) + twoPow32Inv2PiH
 		s := math.Sqrt(-2 * log64(u))
