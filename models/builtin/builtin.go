@@ -19,6 +19,9 @@ const Name = "comfyd-builtin-shapes.safetensors"
 
 func init() { models.RegisterBuiltin(Name, Load) }
 
+// defaultLatentSide is the latent side of ComfyUI's default 512x512 image.
+const defaultLatentSide = 64
+
 // shared is built once: the VAE and the painted image sets are immutable
 // and every load of the checkpoint reuses them.
 var shared struct {
@@ -35,6 +38,9 @@ func Load(ctx context.Context) (*models.Checkpoint, error) {
 		shared.vae, shared.err = newColourVAE(sampling.SD15)
 		if shared.err == nil {
 			shared.sets = newSetCache(shared.vae)
+			// Paint the default 512x512 size in the background so that
+			// the first text-to-image request finds it ready.
+			go shared.sets.get(context.Background(), defaultLatentSide, defaultLatentSide)
 		}
 	})
 	if shared.err != nil {

@@ -3,6 +3,7 @@ package builtin
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // picture is one image of the built-in set: what it shows in words, the
@@ -38,21 +39,21 @@ func buildCatalogue() []picture {
 		{"green", "black"}, {"yellow", "purple"}, {"white", "black"}, {"orange", "blue"}, {"pink", "green"}} {
 		fg, bg := pair(c[0], c[1])
 		cx, cy, s := jitter(k)
-		add(fmt.Sprintf("a %s circle on a %s background", c[0], c[1]), shapeTags("circle", c[0], c[1]),
+		add(fmt.Sprintf("%s %s circle on %s %s background", article(c[0]), c[0], article(c[1]), c[1]), shapeTags("circle", c[0], c[1]),
 			func(p at) rgb { return mix(bg, fg, cover(sdCircle(p.x, p.y, cx, cy, 0.28*s), p.px)) })
 	}
 	for k, c := range [][2]string{{"blue", "white"}, {"red", "black"}, {"green", "yellow"},
 		{"yellow", "blue"}, {"purple", "orange"}, {"black", "white"}} {
 		fg, bg := pair(c[0], c[1])
 		cx, cy, s := jitter(k + 3)
-		add(fmt.Sprintf("a %s square on a %s background", c[0], c[1]), shapeTags("square", c[0], c[1]),
+		add(fmt.Sprintf("%s %s square on %s %s background", article(c[0]), c[0], article(c[1]), c[1]), shapeTags("square", c[0], c[1]),
 			func(p at) rgb { return mix(bg, fg, cover(sdBox(p.x, p.y, cx, cy, 0.25*s, 0.25*s), p.px)) })
 	}
 	for k, c := range [][2]string{{"green", "white"}, {"orange", "blue"}, {"red", "yellow"},
 		{"blue", "pink"}, {"white", "purple"}} {
 		fg, bg := pair(c[0], c[1])
 		cx, cy, s := jitter(k + 5)
-		add(fmt.Sprintf("a %s triangle on a %s background", c[0], c[1]), shapeTags("triangle", c[0], c[1]),
+		add(fmt.Sprintf("%s %s triangle on %s %s background", article(c[0]), c[0], article(c[1]), c[1]), shapeTags("triangle", c[0], c[1]),
 			func(p at) rgb { return mix(bg, fg, cover(sdTriangle(p.x, p.y, cx, cy+0.05, 0.36*s), p.px)) })
 	}
 	for k, c := range [][2]string{{"yellow", "black"}, {"blue", "white"}, {"red", "green"}, {"purple", "white"}} {
@@ -60,7 +61,7 @@ func buildCatalogue() []picture {
 		cx, cy, s := jitter(k + 1)
 		tags := shapeTags("ring", c[0], c[1])
 		tags["circle"] = 0.4
-		add(fmt.Sprintf("a %s ring on a %s background", c[0], c[1]), tags,
+		add(fmt.Sprintf("%s %s ring on %s %s background", article(c[0]), c[0], article(c[1]), c[1]), tags,
 			func(p at) rgb {
 				d := math.Abs(sdCircle(p.x, p.y, cx, cy, 0.27*s)) - 0.07*s
 				return mix(bg, fg, cover(d, p.px))
@@ -86,7 +87,7 @@ func buildCatalogue() []picture {
 	}
 	for _, c := range [][2]string{{"black", "white"}, {"red", "black"}, {"blue", "white"}, {"green", "yellow"}} {
 		a, b := pair(c[0], c[1])
-		add(fmt.Sprintf("a %s and %s checkerboard", c[0], c[1]),
+		add(fmt.Sprintf("%s %s and %s checkerboard", article(c[0]), c[0], c[1]),
 			map[string]float64{"checkerboard": 1, c[0]: 0.8, c[1]: 0.8, "pattern": 0.5, "square": 0.2},
 			func(p at) rgb {
 				bx, by := band(p.x, 3, p.px), band(p.y, 3, p.px)
@@ -129,7 +130,7 @@ func buildCatalogue() []picture {
 		{"pink", rgb{0.3, 0.35, 0.7}, rgb{0.98, 0.6, 0.7}, rgb{0.12, 0.2, 0.35}},
 	} {
 		c := c
-		add(fmt.Sprintf("a %s sunset over the sea", c.name),
+		add(fmt.Sprintf("%s %s sunset over the sea", article(c.name), c.name),
 			sceneTags(map[string]float64{c.name: 0.8, "scenery": 0.8, "nature": 0.8, "sky": 0.6},
 				"sunset", "sun", "sea", "landscape"),
 			func(p at) rgb { return sunsetScene(p, c.top, c.glow, c.sea) })
@@ -154,7 +155,7 @@ func buildCatalogue() []picture {
 	for k, c := range [][2]string{{"green", "white"}, {"blue", "yellow"}, {"red", "black"}, {"orange", "blue"}} {
 		fg, bg := pair(c[0], c[1])
 		cx := 0.1 * math.Sin(float64(k)*2.3)
-		add(fmt.Sprintf("a %s glass bottle on a %s background", c[0], c[1]),
+		add(fmt.Sprintf("%s %s glass bottle on %s %s background", article(c[0]), c[0], article(c[1]), c[1]),
 			map[string]float64{"bottle": 1, "glass": 1, c[0]: 1, c[1]: 0.5},
 			func(p at) rgb {
 				return bottle(p, bg, cx, func(at) rgb { return mix(fg, bg, 0.25) })
@@ -184,4 +185,12 @@ func buildCatalogue() []picture {
 			})
 	}
 	return pics
+}
+
+// article is the indefinite article for a colour word.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

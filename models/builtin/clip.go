@@ -32,9 +32,10 @@ const layerTilt = 0.05
 //
 // stopAt (1 = last layer, as CLIPSetLastLayer -1) models an earlier layer:
 // every word direction is turned by layerTilt*(stopAt-1) radians towards a
-// second direction hashed from (word, layer). Earlier layers thus match
-// captions a little less (cos of the angle: 0.9988 at -2, 0.85 at -12)
-// and add a small, fixed, word-specific component.
+// second direction hashed from (word, layer) and orthogonal to all
+// concepts. Earlier layers thus match captions a little less (by the
+// cosine of the angle: 0.9988 at -2, 0.85 at -12) and carry a fixed,
+// word-specific component the denoiser does not read.
 type bagOfWords struct {
 	stopAt int
 }
@@ -95,7 +96,7 @@ func (c bagOfWords) Encode(ctx context.Context, text string) (sampling.Condition
 		row := cross.Data[(chunk*tokensPerChunk+slot)*embedDim:][:embedDim]
 		sp.wordDirection(&dir, ww.word)
 		if layer > 1 {
-			sp.wordDirection(&tilt, fmt.Sprintf("%s@layer%d", ww.word, layer))
+			sp.tiltDirection(&tilt, ww.word, layer)
 		}
 		w := float32(ww.weight)
 		for k := range row {

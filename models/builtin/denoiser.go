@@ -122,7 +122,8 @@ func (n *posteriorNet) Apply(ctx context.Context, dst, xc *tensor.Tensor, timest
 			return fmt.Errorf("built-in model: invalid sigma %v", s)
 		}
 		scores := ws.promptScores(c, condRows, r)
-		ws.xc, ws.dst = xc.Row(r).Data, dst.Row(r).Data
+		per := set.per
+		ws.xc, ws.dst = xc.Data[r*per:(r+1)*per], dst.Data[r*per:(r+1)*per]
 		ws.denoise(s, scores, lambda)
 	}
 	return nil

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"math"
 	"testing"
 
 	"comfyd/models"
@@ -50,11 +51,9 @@ func (p t2i) run(tb testing.TB, ck *models.Checkpoint) (latent, image *tensor.Te
 	return latent, image
 }
 
-// sample is KSampler on an empty latent: noise from the torch CPU
-// generator, sigmas from the scheduler, the guider's CFG denoiser.
+// sample is the KSampler node on an empty latent.
 func (p t2i) sample(tb testing.TB, m *sampling.Model, pos, neg sampling.Conditioning) *tensor.Tensor {
 	tb.Helper()
-	shape := []int{1, latentChannels, p.h, p.w}
 	sampler, scheduler := p.sampler, p.scheduler
 	if sampler == "" {
 		sampler = "euler"
@@ -62,39 +61,51 @@ func (p t2i) sample(tb testing.TB, m *sampling.Model, pos, neg sampling.Conditio
 	if scheduler == "" {
 		scheduler = "normal"
 	}
-	fn, err := sampling.LookupSampler(sampler)
+	res, err := sampling.KSampler(context.Background(), sampling.NodeInputs{
+		Model: m, Positive: pos, Negative: neg,
+		Latent: tensor.New(1, latentChannels, p.h, p.w),
+		Seed:   p.seed, Steps: p.steps, CFG: p.cfg, Sampler: sampler, Scheduler: scheduler,
+		InternalDevice: noise.DeviceCPU,
+	}, 1)
 	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("%s/%s: %v", sampler, scheduler, err)
 	}
-	sigmas, err := sampling.SigmasForSampler(m.Sampling, scheduler, p.steps, sampler)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	n, err := noise.PrepareComfy(shape, p.seed, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	x := tensor.New(shape...)
-	empty := tensor.New(shape...)
-	sampling.NoiseScaling(x, n, empty, sigmas[0], sampling.MaxDenoise(m.Sampling, sigmas[0]), m.Sampling.Kind())
-	internal, err := noise.Internal(noise.DeviceCPU, p.seed)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	g := sampling.NewGuider(m, pos, neg, p.cfg)
-	r := &sampling.Run{
-		Ctx:      context.Background(),
-		Denoise:  g.Denoise,
-		Noise:    func(dst *tensor.Tensor) { internal.Randn(dst.Data) },
-		Sampling: m.Sampling,
-	}
-	out, err := fn(r, x, sigmas)
-	if err != nil {
-		tb.Fatalf("%s: %v", sampler, err)
-	}
-	res := tensor.New(shape...)
-	m.Format.ProcessOut(res, out)
-	return res
+	return res.Output
 }
 
 func sdFormat() sampling.LatentFormat { return sampling.SD15 }
+
+// nearestPicture is the index of the built-in picture closest to a
+// VAE-unit latent [1,4,h,w].
+func nearestPicture(tb testing.TB, latent *tensor.Tensor) int {
+	tb.Helper()
+	set, err := shared.sets.get(context.Background(), latent.Shape[2], latent.Shape[3])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	z := tensor.New(latent.Shape...)
+	sampling.SD15.ProcessIn(z, latent)
+	best, bestD := -1, math.Inf(1)
+	for i := range catalogue {
+		var d float64
+		for j, v := range set.image(i) {
+			e := float64(z.Data[j] - v)
+			d += e * e
+		}
+		if d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+// hasTags reports whether picture i is tagged with every word at weight
+// at least 0.8 (central to the picture, not just its background).
+func hasTags(i int, words ...string) bool {
+	for _, w := range words {
+		if catalogue[i].tags[w] < 0.8 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math"
 	"strings"
@@ -126,6 +127,28 @@ func (sp *space) wordDirection(dst *[embedDim]float32, word string) {
 		return
 	}
 	v := hashedVector("word:" + word)
+	for i := range v {
+		dst[i] = float32(v[i])
+	}
+}
+
+// tiltDirection is the direction an earlier CLIP layer turns word towards:
+// hashed from (word, layer) and orthogonal to every concept, so that the
+// tilt scales the word's caption match by exactly cos(angle).
+func (sp *space) tiltDirection(dst *[embedDim]float32, word string, layer int) {
+	v := hashedVector(fmt.Sprintf("tilt:%s@%d", word, layer))
+	for range 2 {
+		for _, c := range sp.concept {
+			var d float64
+			for i := range v {
+				d += v[i] * float64(c[i])
+			}
+			for i := range v {
+				v[i] -= d * float64(c[i])
+			}
+		}
+	}
+	normalize(v)
 	for i := range v {
 		dst[i] = float32(v[i])
 	}
