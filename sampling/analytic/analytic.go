@@ -181,7 +181,7 @@ type posterior struct {
 	flowDegen        bool    // CONST at s >= 1: use the prior mean
 	means            *meanTables
 	logc0, logc1     float64 // log(w) - log(var)/2
-	twoV0, twoV1     float64 // 2 var
+	inv2V0, inv2V1   float64 // 1/(2 var)
 	gain0, gain1     float64 // sd^2/var
 	weight0, weight1 float64
 }
@@ -205,7 +205,8 @@ func newPosterior(kind sampling.Parameterization, prior Prior, s float64) poster
 		twoV[k] = 2 * v
 		gain[k] = cp.sd * cp.sd / v
 	}
-	p.logc0, p.logc1, p.twoV0, p.twoV1, p.gain0, p.gain1 = logc[0], logc[1], twoV[0], twoV[1], gain[0], gain[1]
+	p.logc0, p.logc1, p.gain0, p.gain1 = logc[0], logc[1], gain[0], gain[1]
+	p.inv2V0, p.inv2V1 = 1/twoV[0], 1/twoV[1]
 	p.weight0, p.weight1 = priors[prior][0].weight, priors[prior][1].weight
 	return p
 }
@@ -255,16 +256,14 @@ func (p *posterior) row(out, xs []float32, c, h int) {
 func (p *posterior) mean(y float64, idx int) float64 {
 	mu0, mu1 := p.means[0][idx], p.means[1][idx]
 	d0, d1 := y-mu0, y-mu1
-	l0 := p.logc0 - d0*d0/p.twoV0
-	l1 := p.logc1 - d1*d1/p.twoV1
+	l0 := p.logc0 - d0*d0*p.inv2V0
+	l1 := p.logc1 - d1*d1*p.inv2V1
 	m0 := mu0 + p.gain0*d0
 	m1 := mu1 + p.gain1*d1
 	if l0 >= l1 {
-		e1 := math.Exp(l1 - l0)
-		sum := 1 + e1
-		return 1/sum*m0 + e1/sum*m1
+		e1 := expNonPos(l1 - l0)
+		return (m0 + e1*m1) / (1 + e1)
 	}
-	e0 := math.Exp(l0 - l1)
-	sum := e0 + 1
-	return e0/sum*m0 + 1/sum*m1
+	e0 := expNonPos(l0 - l1)
+	return (e0*m0 + m1) / (e0 + 1)
 }
