@@ -55,12 +55,15 @@ type uniPCRun struct {
 // replaced by 0.001 in place: the caller's sigmas change, as in the
 // reference, and its inverse noise scaling uses the new value (spec 7).
 func uniPC(r *Run, x *tensor.Tensor, s []float32, bh2 bool) (*tensor.Tensor, error) {
+	if len(s) == 0 {
+		return x, nil
+	}
 	N := len(s) - 1
 	if s[N] == 0 {
 		s[N] = uniPCFinalSigma
 	}
-	divT(x, x, sqrt32(1+float32(s[0]*s[0])))
-	y := x
+	y := x // the VP state, updated in place
+	divT(y, x, sqrt32(1+float32(s[0]*s[0])))
 	if N < 1 {
 		divT(x, y, vpOf(s[N]).alpha)
 		return x, nil
