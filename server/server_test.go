@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -34,6 +35,7 @@ func newTestServer(t testing.TB, mutate ...func(*Config)) *testServer {
 		DatabasePath: filepath.Join(dir, "comfyd.db"),
 		Version:      "0.3.45",
 		Engine:       newFakeEngine(),
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, m := range mutate {
 		m(&cfg)
