@@ -48,3 +48,43 @@ func compareBits(t *testing.T, what string, n int, seed uint64, got, want []floa
 		}
 	}
 }
+
+// Generators used from several goroutines at once share the helper pool;
+// each must still get its own exact stream.
+func TestConcurrentGenerators(t *testing.T) {
+	const n = 3*minParallel + 7
+	want := map[Device][]float32{DeviceCPU: make([]float32, n), DeviceCUDA: make([]float32, n)}
+	for d, w := range want {
+		g, _ := NewGenerator(d, 77)
+		g.Randn(w)
+	}
+	errs := make(chan string, 8)
+	done := make(chan struct{})
+	for k := 0; k < 8; k++ {
+		d := DeviceCPU
+		if k%2 == 1 {
+			d = DeviceCUDA
+		}
+		go func() {
+			defer func() { done <- struct{}{} }()
+			got := make([]float32, n)
+			for rep := 0; rep < 5; rep++ {
+				g, _ := NewGenerator(d, 77)
+				g.Randn(got)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[d][i]) {
+						errs <- string(d)
+						return
+					}
+				}
+			}
+		}()
+	}
+	for k := 0; k < 8; k++ {
+		<-done
+	}
+	close(errs)
+	for d := range errs {
+		t.Errorf("%s generator gave different values under concurrency", d)
+	}
+}
