@@ -112,3 +112,28 @@ func TestGuiderRejectsUntaggedCond(t *testing.T) {
 		t.Fatal("want an error for a cond without a prior")
 	}
 }
+
+// A percentage area resolves to the same latent rectangle as the explicit
+// one (Python round, half to even), and the uncond side gets a same-area
+// copy either way, so the guided predictions are identical.
+func TestGuiderPercentageArea(t *testing.T) {
+	m, _ := analytic.NewModel("sd1_eps")
+	x := testLatent(1, 4, 16, 16)
+	run := func(a *sampling.Area) []float32 {
+		c := analytic.Cond(analytic.Positive)
+		c.Area = a
+		g := sampling.NewGuider(m, sampling.Conditioning{analytic.Cond(analytic.Positive), c}, analytic.Conditioning(analytic.Negative), 6)
+		out := tensor.New(x.Shape...)
+		if err := g.Denoise(out, nil, x, 2); err != nil {
+			t.Fatal(err)
+		}
+		return out.Data
+	}
+	explicit := run(&sampling.Area{Height: 8, Width: 4, Y: 4, X: 8})
+	percent := run(&sampling.Area{Percentage: true, PH: 0.5, PW: 0.25, PY: 0.25, PX: 0.5})
+	for i := range explicit {
+		if explicit[i] != percent[i] {
+			t.Fatalf("value %d: explicit %v, percentage %v", i, explicit[i], percent[i])
+		}
+	}
+}
