@@ -35,3 +35,36 @@ func BenchmarkRandnCPU_1x4x64x64(b *testing.B)    { benchRandn(b, cpuSeeder(), 1
 func BenchmarkRandnCPU_4x4x128x128(b *testing.B)  { benchRandn(b, cpuSeeder(), 4*4*128*128) }
 func BenchmarkRandnCUDA_1x4x64x64(b *testing.B)   { benchRandn(b, cudaSeeder(), 1*4*64*64) }
 func BenchmarkRandnCUDA_4x4x128x128(b *testing.B) { benchRandn(b, cudaSeeder(), 4*4*128*128) }
+
+// Single-goroutine kernel benchmarks: the stages of Randn without the split
+// over helpers, useful on a loaded machine where wall-clock parallel numbers
+// vary.
+
+func benchKernel(b *testing.B, n int, run func(d []float32)) {
+	d := make([]float32, n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run(d)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n)/float64(b.N), "ns/normal")
+}
+
+func BenchmarkKernelMTUniform(b *testing.B) {
+	g := NewCPU(1)
+	benchKernel(b, 1<<16, func(d []float32) { g.mt.fillUniform32(d) })
+}
+
+func BenchmarkKernelBoxMuller16(b *testing.B) {
+	benchKernel(b, 1<<16, func(d []float32) {
+		for i := range d {
+			d[i] = 0.25 // the transform runs in place; keep the input fixed
+		}
+		transformBlocks(d)
+	})
+}
+
+func BenchmarkKernelPhilox(b *testing.B) {
+	benchKernel(b, 1<<16, func(d []float32) { philoxNormals(d, 0, 0, 1, 2) })
+}
