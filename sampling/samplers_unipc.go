@@ -141,11 +141,8 @@ func (u *uniPCRun) model(dst, y *tensor.Tensor, v float32) error {
 		return err
 	}
 	vp := vpOf(v)
-	d, ys, xs, ds := dst.Data, y.Data[:len(dst.Data)], u.xin.Data[:len(dst.Data)], u.den.Data[:len(dst.Data)]
-	for i := range d {
-		eps := (xs[i] - ds[i]) / v
-		d[i] = (ys[i] - float32(vp.std*eps)) / vp.alpha
-	}
+	n := len(dst.Data)
+	uniPCModel(dst.Data, y.Data[:n], u.xin.Data[:n], u.den.Data[:n], v, vp.std, vp.alpha)
 	return nil
 }
 
@@ -162,12 +159,17 @@ func (u *uniPCRun) update(y *tensor.Tensor, t float32, p int, useCorrector bool)
 	c.solve(u.T[n-p:], vt.lam-v0.lam, p, u.bh2)
 
 	aS, aPhi, aB := vt.std/v0.std, float32(vt.alpha*c.hPhi1), float32(vt.alpha*c.B)
-	var buf [uniPCMaxOrder - 1]*tensor.Tensor
-	prev := buf[:p-1] // M[-2], M[-3], ...: D1_q = (prev[q] - m0)/rk[q]
-	for q := range prev {
-		prev[q] = u.M[n-2-q]
+	nt := len(y.Data)
+	ys, bs, ms := y.Data, u.yb.Data[:nt], m0.Data[:nt]
+	// D1_q = (M[-2-q] - m0)/rk[q] for q < p-1; absent terms add exact zeros.
+	pred := uniPCTerms{p0: ms, p1: ms, k0: 1, k1: 1}
+	if p >= 2 {
+		pred.p0, pred.k0, pred.r0 = u.M[n-2].Data[:nt], c.rk[0], c.rhoP[0]
 	}
-	uniPCPredict(y, u.yb, m0, prev, c.rk[:p-1], c.rhoP[:p-1], aS, aPhi, aB)
+	if p >= 3 {
+		pred.p1, pred.k1, pred.r1 = u.M[n-3].Data[:nt], c.rk[1], c.rhoP[1]
+	}
+	uniPCPredict(ys, bs, ms, pred, aS, aPhi, aB)
 	if !useCorrector {
 		return nil, nil
 	}
@@ -175,7 +177,15 @@ func (u *uniPCRun) update(y *tensor.Tensor, t float32, p int, useCorrector bool)
 	if err := u.model(mt, y, t); err != nil {
 		return nil, err
 	}
-	uniPCCorrect(y, u.yb, m0, prev, c.rk[:p-1], c.rhoC[:p-1], aB, mt, c.rhoC[p-1])
+	corr := pred
+	corr.r0, corr.r1 = c.rhoC[0], c.rhoC[1]
+	if p < 3 {
+		corr.r1 = 0
+	}
+	if p < 2 {
+		corr.r0 = 0
+	}
+	uniPCCorrect(ys, bs, ms, corr, mt.Data[:nt], c.rhoC[p-1], aB)
 	return mt, nil
 }
 
@@ -238,63 +248,74 @@ func (c *uniPCCoef) solve(T []float32, h float32, p int, bh2 bool) {
 	}
 }
 
-// uniPCPredict is the predictor: yb = aS*y - aPhi*m0 (the exponential-
-// integrator base, kept for the corrector) and y = yb - aB*sum_q rho[q]*D1_q
-// with D1_q = (prev[q] - m0)/rk[q], summed in order; y = yb without
-// previous predictions. Specialised by their number (UniPC's hot loops).
-func uniPCPredict(y, yb, m0 *tensor.Tensor, prev []*tensor.Tensor, rk, rho []float32, aS, aPhi, aB float32) {
-	n := len(y.Data)
-	ys, bs, ms := y.Data[:n], yb.Data[:n], m0.Data[:n]
-	switch len(prev) {
-	case 0:
-		for i := range ys {
-			b := float32(aS*ys[i]) - float32(aPhi*ms[i])
-			bs[i], ys[i] = b, b
-		}
-	case 1:
-		p0, r0, k0 := prev[0].Data[:n], rho[0], rk[0]
-		for i := range ys {
-			m := ms[i]
-			b := float32(aS*ys[i]) - float32(aPhi*m)
-			bs[i] = b
-			ys[i] = b - float32(aB*float32(r0*((p0[i]-m)/k0)))
-		}
-	default:
-		p0, p1, r0, r1, k0, k1 := prev[0].Data[:n], prev[1].Data[:n], rho[0], rho[1], rk[0], rk[1]
-		for i := range ys {
-			m := ms[i]
-			b := float32(aS*ys[i]) - float32(aPhi*m)
-			bs[i] = b
-			acc := float32(r0*((p0[i]-m)/k0)) + float32(r1*((p1[i]-m)/k1))
-			ys[i] = b - float32(aB*acc)
-		}
+// uniPCTerms are the previous-prediction terms of an update,
+// rho_q * (P_q - m0)/rk_q for q = 0, 1. An absent term has P = m0 and
+// weight 0, so it adds an exact zero: one kernel serves every order.
+type uniPCTerms struct {
+	p0, p1         []float32
+	r0, k0, r1, k1 float32
+}
+
+// UniPC's hot loops. Each is written once in Go (the reference for the
+// rounding: every operation on float32, in the reference's order) and, on
+// amd64 with AVX2, also as an 8-lane assembly kernel that performs the
+// same IEEE single-precision operations lane by lane, so both give
+// bit-identical results (TestUniPCKernelsMatchGo).
+
+// uniPCModel is the data prediction d = (y - std*((xin - den)/v))/alpha.
+func uniPCModel(d, y, xin, den []float32, v, std, alpha float32) {
+	k := uniPCModelAsm(d, y, xin, den, v, std, alpha)
+	uniPCModelGo(d[k:], y[k:], xin[k:], den[k:], v, std, alpha)
+}
+
+func uniPCModelGo(d, y, xin, den []float32, v, std, alpha float32) {
+	y, xin, den = y[:len(d)], xin[:len(d)], den[:len(d)]
+	for i := range d {
+		eps := (xin[i] - den[i]) / v
+		d[i] = (y[i] - float32(std*eps)) / alpha
 	}
 }
 
-// uniPCCorrect is the corrector: y = yb - aB*(sum_q rho[q]*D1_q +
-// rhoT*(mt - m0)), the sum formed in order before the new term is added.
-func uniPCCorrect(y, yb, m0 *tensor.Tensor, prev []*tensor.Tensor, rk, rho []float32, aB float32, mt *tensor.Tensor, rhoT float32) {
-	n := len(y.Data)
-	ys, bs, ms, ts := y.Data[:n], yb.Data[:n], m0.Data[:n], mt.Data[:n]
-	switch len(prev) {
-	case 0:
-		for i := range ys {
-			ys[i] = bs[i] - float32(aB*float32(rhoT*(ts[i]-ms[i])))
-		}
-	case 1:
-		p0, r0, k0 := prev[0].Data[:n], rho[0], rk[0]
-		for i := range ys {
-			m := ms[i]
-			acc := float32(r0*((p0[i]-m)/k0)) + float32(rhoT*(ts[i]-m))
-			ys[i] = bs[i] - float32(aB*acc)
-		}
-	default:
-		p0, p1, r0, r1, k0, k1 := prev[0].Data[:n], prev[1].Data[:n], rho[0], rho[1], rk[0], rk[1]
-		for i := range ys {
-			m := ms[i]
-			acc := float32(r0*((p0[i]-m)/k0)) + float32(r1*((p1[i]-m)/k1))
-			acc += float32(rhoT * (ts[i] - m))
-			ys[i] = bs[i] - float32(aB*acc)
-		}
+// uniPCPredict is the predictor: yb = aS*y - aPhi*m0 (the exponential-
+// integrator base, kept for the corrector), then
+// y = yb - aB*(rho_0*D1_0 + rho_1*D1_1).
+func uniPCPredict(y, yb, m0 []float32, t uniPCTerms, aS, aPhi, aB float32) {
+	k := uniPCPredictAsm(y, yb, m0, t, aS, aPhi, aB)
+	uniPCPredictGo(y[k:], yb[k:], m0[k:], t.from(k), aS, aPhi, aB)
+}
+
+func uniPCPredictGo(y, yb, m0 []float32, t uniPCTerms, aS, aPhi, aB float32) {
+	n := len(y)
+	yb, m0, p0, p1 := yb[:n], m0[:n], t.p0[:n], t.p1[:n]
+	for i := range y {
+		m := m0[i]
+		b := float32(aS*y[i]) - float32(aPhi*m)
+		yb[i] = b
+		acc := float32(t.r0*((p0[i]-m)/t.k0)) + float32(t.r1*((p1[i]-m)/t.k1))
+		y[i] = b - float32(aB*acc)
 	}
+}
+
+// uniPCCorrect is the corrector with the new prediction mt:
+// y = yb - aB*((rho_0*D1_0 + rho_1*D1_1) + rhoT*(mt - m0)).
+func uniPCCorrect(y, yb, m0 []float32, t uniPCTerms, mt []float32, rhoT, aB float32) {
+	k := uniPCCorrectAsm(y, yb, m0, t, mt, rhoT, aB)
+	uniPCCorrectGo(y[k:], yb[k:], m0[k:], t.from(k), mt[k:], rhoT, aB)
+}
+
+func uniPCCorrectGo(y, yb, m0 []float32, t uniPCTerms, mt []float32, rhoT, aB float32) {
+	n := len(y)
+	yb, m0, p0, p1, mt := yb[:n], m0[:n], t.p0[:n], t.p1[:n], mt[:n]
+	for i := range y {
+		m := m0[i]
+		acc := float32(t.r0*((p0[i]-m)/t.k0)) + float32(t.r1*((p1[i]-m)/t.k1))
+		acc += float32(rhoT * (mt[i] - m))
+		y[i] = yb[i] - float32(aB*acc)
+	}
+}
+
+// from is t with its tensors starting at element k.
+func (t uniPCTerms) from(k int) uniPCTerms {
+	t.p0, t.p1 = t.p0[k:], t.p1[k:]
+	return t
 }
