@@ -160,6 +160,10 @@ func TestSamplersE2EGolden(t *testing.T) {
 			if !c.Skipped {
 				checkULP(t, "sigmas", res.Sigmas, c.Sigmas, 1)
 			}
+			wantSeed := mustUint(t, c.InternalNoise.Seed)
+			if gotSeed := res.SamplerSeed + map[bool]uint64{true: 1}[wantCPU]; gotSeed != wantSeed {
+				t.Errorf("internal noise seed %d, want %d", gotSeed, wantSeed)
+			}
 			if res.Evals != c.DenoiserEvals {
 				t.Errorf("denoiser evals %d, want %d", res.Evals, c.DenoiserEvals)
 			}

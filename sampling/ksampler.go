@@ -47,6 +47,7 @@ type KSamplerResult struct {
 	TotalSigmas []float32      // schedule before the window
 	Sigmas      []float32      // what the sampler got (nil when skipped)
 	Skipped     bool
+	SamplerSeed uint64 // extra_args seed: seeds the internal noise (7.3)
 }
 
 func (in NodeInputs) schedulerFunc() (SchedulerFunc, error) {
@@ -59,6 +60,7 @@ func (in NodeInputs) schedulerFunc() (SchedulerFunc, error) {
 // sample runs Sample for a node and fills the result's output.
 func (in NodeInputs) sample(ctx context.Context, latent, nz *tensor.Tensor, sigmas []float32, seed uint64, res *KSamplerResult) error {
 	var err error
+	res.SamplerSeed = seed
 	res.SampleResult, err = Sample(ctx, SampleParams{
 		Model: in.Model, Positive: in.Positive, Negative: in.Negative, CFG: in.CFG,
 		Latent: latent, Noise: nz, Sigmas: sigmas, Sampler: in.Sampler, Seed: seed,
