@@ -54,7 +54,7 @@ func PrepareComfy(shape []int, seed uint64, batchIndex []int) (*tensor.Tensor, e
 // Params are the inputs of Inspire's prepare_noise (spec 5).
 type Params struct {
 	Shape             []int  // [B, C, H, W]
-	Seed              uint64 //
+	Seed              uint64 // the node's seed
 	BatchIndex        []int  // the latent's batch_index, nil when absent
 	Device            Device // which torch generator to imitate
 	BatchSeedMode     string // incremental | comfy | variation str inc:<step>
@@ -65,83 +65,95 @@ type Params struct {
 
 // Prepare is Inspire's prepare_noise (spec 5).
 func Prepare(p Params) (*tensor.Tensor, error) {
-	if err := checkShape(p.Shape, p.BatchIndex); err != nil {
-		return nil, err
-	}
-	step, err := parseMode(p.BatchSeedMode)
+	step, err := p.validate()
 	if err != nil {
 		return nil, err
 	}
-	method := p.VariationMethod
-	if method == "" {
-		method = MethodLinear
+	// With batch_index: ComfyUI's per-index draws from seed, never a
+	// variation, whatever the mode and strength.
+	if p.BatchIndex != nil {
+		return drawIndexed(p.generator(p.Seed), p.Shape, p.BatchIndex), nil
 	}
-	if method != MethodLinear && method != MethodSlerp {
+	out := tensor.New(p.Shape...)
+	perItem := len(out.Data) / p.Shape[0]
+	mix := p.variationMixer(perItem, step)
+	switch {
+	case p.BatchSeedMode == ModeIncremental:
+		for i := range p.Shape[0] {
+			row := out.Data[i*perItem : (i+1)*perItem]
+			p.generator(p.Seed + uint64(i)).Randn(row)
+			mix(row, 0)
+		}
+	case step != nil:
+		// Every item gets the same base noise; the strength grows by step.
+		for i := range p.Shape[0] {
+			row := out.Data[i*perItem : (i+1)*perItem]
+			p.generator(p.Seed).Randn(row)
+			mix(row, *step*float64(i))
+		}
+	default:
+		p.generator(p.Seed).Randn(out.Data)
+		mix(out.Data, 0)
+	}
+	return out, nil
+}
+
+// validate checks every input and returns the strength step of a
+// "variation str inc" mode (nil for the others).
+func (p *Params) validate() (step *float64, err error) {
+	if err := checkShape(p.Shape, p.BatchIndex); err != nil {
+		return nil, err
+	}
+	if step, err = parseMode(p.BatchSeedMode); err != nil {
+		return nil, err
+	}
+	switch p.VariationMethod {
+	case "", MethodLinear, MethodSlerp:
+	default:
 		return nil, fmt.Errorf("noise: unknown variation method %q (want %q or %q)", p.VariationMethod, MethodLinear, MethodSlerp)
 	}
 	if math.IsNaN(p.VariationStrength) || math.IsInf(p.VariationStrength, 0) {
 		return nil, fmt.Errorf("noise: variation strength %v is not finite", p.VariationStrength)
 	}
-	if p.Device != DeviceCPU && p.Device != DeviceCUDA {
-		return nil, fmt.Errorf("noise: unknown device %q", p.Device)
+	if _, err := ParseDevice(string(p.Device)); err != nil {
+		return nil, err
 	}
-	b := p.Shape[0]
-	one := append([]int{1}, p.Shape[1:]...)
-	perItem := tensor.Numel(one)
-	incremental := p.BatchSeedMode == ModeIncremental
-	if incremental && p.BatchIndex == nil && uint64(b-1) > math.MaxUint64-p.Seed {
-		return nil, fmt.Errorf("noise: incremental seed %d + %d overflows 64 bits", p.Seed, b-1)
+	last := uint64(p.Shape[0] - 1)
+	if p.BatchSeedMode == ModeIncremental && p.BatchIndex == nil && last > math.MaxUint64-p.Seed {
+		return nil, fmt.Errorf("noise: incremental seed %d + %d overflows 64 bits", p.Seed, last)
 	}
+	return step, nil
+}
 
-	// Variation noise, drawn before the main noise; every seed() restarts
-	// the stream, so it does not shift the main noise. With batch_index it is
-	// never applied, so it is not drawn.
-	var variation []float32
-	if p.BatchIndex == nil && (p.VariationStrength > 0 || step != nil) {
-		g, _ := NewGenerator(p.Device, p.VariationSeed)
-		variation = make([]float32, perItem)
-		g.Randn(variation)
+// generator is seed(S) on the device: a freshly seeded global generator
+// (torch.manual_seed / torch.cuda.manual_seed; offset and cache reset).
+func (p *Params) generator(seed uint64) Generator {
+	if p.Device == DeviceCUDA {
+		return NewCUDA(seed)
 	}
-	mix := func(rows []float32, extra float64) {
-		if variation == nil {
-			return
-		}
+	return NewCPU(seed)
+}
+
+// variationMixer draws the variation noise V (one [1,C,H,W] draw seeded with
+// the variation seed, before the main noise: re-seeding restarts the stream,
+// so it does not shift the main noise) when the strength is positive or the
+// mode is a "variation str inc" one, and returns apply(rows, extra): mix V
+// into each row with strength VariationStrength + extra. Without V, apply
+// leaves rows alone.
+func (p *Params) variationMixer(perItem int, step *float64) func(rows []float32, extra float64) {
+	if !(p.VariationStrength > 0 || step != nil) {
+		return func([]float32, float64) {}
+	}
+	v := make([]float32, perItem)
+	p.generator(p.VariationSeed).Randn(v)
+	slerp := p.VariationMethod == MethodSlerp
+	return func(rows []float32, extra float64) {
 		s := p.VariationStrength + extra
-		if method == MethodSlerp {
-			mixSlerp(rows, variation, s)
+		if slerp {
+			mixSlerp(rows, v, s)
 		} else {
-			mixLinear(rows, variation, s)
+			mixLinear(rows, v, s)
 		}
-	}
-
-	switch {
-	case p.BatchIndex == nil && incremental:
-		out := tensor.New(p.Shape...)
-		for i := 0; i < b; i++ {
-			g, _ := NewGenerator(p.Device, p.Seed+uint64(i))
-			row := out.Data[i*perItem : (i+1)*perItem]
-			g.Randn(row)
-			mix(row, 0)
-		}
-		return out, nil
-	case p.BatchIndex == nil && step != nil:
-		out := tensor.New(p.Shape...)
-		for i := 0; i < b; i++ {
-			g, _ := NewGenerator(p.Device, p.Seed)
-			row := out.Data[i*perItem : (i+1)*perItem]
-			g.Randn(row)
-			mix(row, *step*float64(i))
-		}
-		return out, nil
-	case p.BatchIndex == nil:
-		out := tensor.New(p.Shape...)
-		g, _ := NewGenerator(p.Device, p.Seed)
-		g.Randn(out.Data)
-		mix(out.Data, 0)
-		return out, nil
-	default:
-		g, _ := NewGenerator(p.Device, p.Seed)
-		return drawIndexed(g, p.Shape, p.BatchIndex), nil
 	}
 }
 
