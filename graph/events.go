@@ -14,11 +14,14 @@ type Events interface {
 	Executing(promptID, nodeID, displayNode string)
 	Progress(promptID, nodeID string, value, max int)
 	// ProgressState carries the per-node states for the frontend's node
-	// highlighting (ComfyUI's progress_state message).
+	// highlighting (ComfyUI's progress_state message). nodes is lent for
+	// the duration of the call only (the executor keeps updating it):
+	// encode it right away, or copy it to keep it.
 	ProgressState(promptID string, nodes map[string]NodeProgress)
 	// Preview carries an encoded latent preview ("JPEG" or "PNG").
 	Preview(promptID, nodeID string, format string, data []byte)
-	// Executed reports an output node's UI result.
+	// Executed reports a node's UI result. ui is nil for a node served
+	// from the cache without UI (upstream sends "output": null then).
 	Executed(promptID, nodeID, displayNode string, ui map[string][]any)
 	ExecutionSuccess(promptID string)
 	ExecutionError(e ExecutionError)

@@ -1,6 +1,11 @@
 package graph
 
-import "comfyd/nodes"
+import (
+	"slices"
+	"sort"
+
+	"comfyd/nodes"
+)
 
 // execList is upstream's ExecutionList (spec 4.2-4.3): the pending nodes
 // in insertion order, the "blocking" edges between them, and the UX
@@ -12,19 +17,38 @@ type execList struct {
 	// or already computed in this run): such nodes are not scheduled.
 	isCached func(id string) bool
 
-	order      []string        // insertion order; removed ids stay until compaction
-	pending    map[string]bool // the live pending set
+	pending    map[string]int // pending node -> insertion sequence number
+	seq        int
 	blockCount map[string]int
 	blocking   map[string][]string // from -> nodes waiting on it, in insertion order
+	readyIDs   []string            // pending nodes with blockCount 0, by insertion
 	staged     string
 }
 
 func newExecList(p *Prompt, classes map[string]*nodes.Class, isCached func(string) bool) *execList {
 	return &execList{p: p, classes: classes, isCached: isCached,
-		pending: map[string]bool{}, blockCount: map[string]int{}, blocking: map[string][]string{}}
+		pending: map[string]int{}, blockCount: map[string]int{}, blocking: map[string][]string{}}
 }
 
 func (l *execList) empty() bool { return len(l.pending) == 0 }
+
+// readyIndex finds where the node with sequence number seq is, or goes,
+// in readyIDs.
+func (l *execList) readyIndex(seq int) int {
+	return sort.Search(len(l.readyIDs), func(i int) bool { return l.pending[l.readyIDs[i]] >= seq })
+}
+
+func (l *execList) markReady(id string) {
+	i := l.readyIndex(l.pending[id])
+	l.readyIDs = slices.Insert(l.readyIDs, i, id)
+}
+
+func (l *execList) unmarkReady(id string) {
+	i := l.readyIndex(l.pending[id])
+	if i < len(l.readyIDs) && l.readyIDs[i] == id {
+		l.readyIDs = slices.Delete(l.readyIDs, i, i+1)
+	}
+}
 
 // add schedules id and, depth-first (last input first), every linked
 // upstream node that is not cached; lazy inputs are followed only with
@@ -38,13 +62,14 @@ func (l *execList) add(id string, includeLazy bool) {
 	for len(stack) > 0 {
 		cur := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if l.pending[cur] {
+		if _, ok := l.pending[cur]; ok {
 			continue
 		}
-		l.pending[cur] = true
-		l.order = append(l.order, cur)
+		l.seq++
+		l.pending[cur] = l.seq
 		l.blockCount[cur] = 0
 		l.blocking[cur] = nil
+		l.readyIDs = append(l.readyIDs, cur) // the newest sequence: sorted append
 		n := l.p.Nodes[cur]
 		if n == nil {
 			continue
@@ -88,29 +113,20 @@ func (l *execList) addStrongLink(from, to string) bool {
 		}
 	}
 	l.blocking[from] = append(l.blocking[from], to)
+	if l.blockCount[to] == 0 {
+		l.unmarkReady(to)
+	}
 	l.blockCount[to]++
 	return true
-}
-
-func (l *execList) ready() []string {
-	var out []string
-	for _, id := range l.order {
-		if l.pending[id] && l.blockCount[id] == 0 {
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // stage picks the next node to run; ok is false when nodes remain but none
 // is ready (a dependency cycle).
 func (l *execList) stage() (id string, ok bool) {
-	l.compact()
-	ready := l.ready()
-	if len(ready) == 0 {
+	if len(l.readyIDs) == 0 {
 		return "", false
 	}
-	l.staged = l.pick(ready)
+	l.staged = l.pick(l.readyIDs)
 	return l.staged, true
 }
 
@@ -152,38 +168,34 @@ func (l *execList) unstage() { l.staged = "" }
 func (l *execList) complete() {
 	id := l.staged
 	l.staged = ""
+	l.unmarkReady(id)
 	delete(l.pending, id)
 	for _, b := range l.blocking[id] {
 		l.blockCount[b]--
+		if l.blockCount[b] == 0 {
+			l.markReady(b)
+		}
 	}
 	delete(l.blocking, id)
 }
 
-// compact drops removed ids from the order once they dominate it, keeping
-// ready() linear in the pending count.
-func (l *execList) compact() {
-	if len(l.order) < 2*len(l.pending)+16 {
-		return
+// pendingInOrder lists the pending nodes in insertion order.
+func (l *execList) pendingInOrder() []string {
+	ids := make([]string, 0, len(l.pending))
+	for id := range l.pending {
+		ids = append(ids, id)
 	}
-	live := l.order[:0]
-	for _, id := range l.order {
-		if l.pending[id] {
-			live = append(live, id)
-		}
-	}
-	l.order = live
+	sort.Slice(ids, func(i, j int) bool { return l.pending[ids[i]] < l.pending[ids[j]] })
+	return ids
 }
 
 // cycleNodes is upstream's get_nodes_in_cycle: repeatedly dissolve pending
 // nodes that nothing blocks; what remains is in or behind a cycle.
 func (l *execList) cycleNodes() []string {
 	blockedBy := map[string]map[string]bool{}
-	var ids []string
-	for _, id := range l.order {
-		if l.pending[id] {
-			blockedBy[id] = map[string]bool{}
-			ids = append(ids, id)
-		}
+	ids := l.pendingInOrder()
+	for _, id := range ids {
+		blockedBy[id] = map[string]bool{}
 	}
 	for from, tos := range l.blocking {
 		for _, to := range tos {

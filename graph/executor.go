@@ -76,7 +76,7 @@ func (e *Executor) Execute(ctx context.Context, req Request, ev Events) Outcome 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r := &run{e: e, ctx: ctx, req: req, ev: ev, p: req.Prompt,
-		results: map[string]*cacheEntry{}, progress: map[string]*NodeProgress{}}
+		results: map[string]*cacheEntry{}, progress: map[string]NodeProgress{}}
 	if r.p == nil {
 		r.p = &Prompt{Nodes: map[string]*Node{}}
 	}
@@ -100,7 +100,7 @@ type run struct {
 	messages      [][2]any
 
 	progressMu sync.Mutex
-	progress   map[string]*NodeProgress
+	progress   map[string]NodeProgress
 
 	promptValue    any
 	promptResolved bool
@@ -326,13 +326,10 @@ func (r *run) promptJSON() any {
 }
 
 func (r *run) nodeContext(id string, cls *nodes.Class) *nodes.Context {
+	// Building the PROMPT value costs a re-encode of the prompt: only
+	// classes that declare the hidden input get it.
 	var prompt any
-	for _, h := range cls.Hidden {
-		if h.Type == "PROMPT" {
-			prompt = r.promptJSON()
-		}
-	}
-	if prompt == nil && cls.OutputNode {
+	if hasHiddenType(cls, "PROMPT") {
 		prompt = r.promptJSON()
 	}
 	return &nodes.Context{

@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -34,6 +36,7 @@ func FuzzDecodeValidate(f *testing.F) {
 			}
 			return
 		}
+		checkDecodeMatchesEncodingJSON(t, data, p)
 		v := Validate(reg, nil, p, nil)
 		body, err := json.Marshal(v.Body())
 		if err != nil {
@@ -82,4 +85,35 @@ func FuzzDecodeValidate(f *testing.F) {
 			t.Fatalf("re-encoded prompt does not decode: %v\n%s", err, enc)
 		}
 	})
+}
+
+// checkDecodeMatchesEncodingJSON compares DecodePrompt's scanner with
+// encoding/json on the same bytes: same node set, class types and input
+// values.
+func checkDecodeMatchesEncodingJSON(t *testing.T, data []byte, p *Prompt) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var want map[string]map[string]any
+	if err := dec.Decode(&want); err != nil {
+		t.Fatalf("DecodePrompt accepted what encoding/json rejects (%v): %q", err, data)
+	}
+	if len(want) != len(p.IDs) {
+		t.Fatalf("%d nodes, encoding/json finds %d", len(p.IDs), len(want))
+	}
+	for _, id := range p.IDs {
+		w, n := want[id], p.Nodes[id]
+		if ct, ok := w["class_type"].(string); ok && ct != n.ClassType {
+			t.Fatalf("node %q class_type %q, encoding/json %q", id, n.ClassType, ct)
+		}
+		wi, _ := w["inputs"].(map[string]any)
+		if len(wi) != len(n.Inputs) {
+			t.Fatalf("node %q has %d inputs, encoding/json %d", id, len(n.Inputs), len(wi))
+		}
+		for _, in := range n.Inputs {
+			if got, exp := normalize(in.Value), normalize(wi[in.Name]); !reflect.DeepEqual(got, exp) {
+				t.Fatalf("node %q input %q = %#v, encoding/json %#v", id, in.Name, got, exp)
+			}
+		}
+	}
 }

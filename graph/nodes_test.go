@@ -203,6 +203,11 @@ func testRegistry(log *callLog) *nodes.Registry {
 				}
 				return intOut(n), nil
 			}},
+		&nodes.Class{Name: "BadCombo", OutputNode: true,
+			Required: []nodes.Input{{Name: "x", ChoicesFunc: func(*nodes.Env) []any { panic("no folders configured") }}},
+			Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
+				return nodes.Result{}, nil
+			}},
 		&nodes.Class{Name: "Random", NotIdempotent: true, Required: []nodes.Input{intIn("value", nil)},
 			Outputs: []nodes.Output{{Type: "INT"}},
 			IsChanged: func(ctx *nodes.Context, in nodes.Inputs) (any, error) {

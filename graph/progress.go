@@ -8,10 +8,9 @@ package graph
 // "finished" sets value to max, like upstream's finish_progress.
 func (r *run) setProgress(id, state string, value, max float64) {
 	r.progressMu.Lock()
-	p := r.progress[id]
-	if p == nil {
-		p = &NodeProgress{Max: 1, NodeID: id, PromptID: r.req.PromptID, DisplayNodeID: id, RealNodeID: id}
-		r.progress[id] = p
+	p, ok := r.progress[id]
+	if !ok {
+		p = NodeProgress{Max: 1, NodeID: id, PromptID: r.req.PromptID, DisplayNodeID: id, RealNodeID: id}
 	}
 	p.State = state
 	if value >= 0 {
@@ -23,12 +22,12 @@ func (r *run) setProgress(id, state string, value, max float64) {
 	if state == "finished" {
 		p.Value = p.Max
 	}
-	snap := make(map[string]NodeProgress, len(r.progress))
-	for k, v := range r.progress {
-		snap[k] = *v
-	}
+	r.progress[id] = p
+	// The map is lent for the duration of the call (see Events), under
+	// the lock so that a node reporting from several goroutines cannot
+	// change it meanwhile.
+	r.ev.ProgressState(r.req.PromptID, r.progress)
 	r.progressMu.Unlock()
-	r.ev.ProgressState(r.req.PromptID, snap)
 }
 
 // nodeReporter forwards a node's progress and previews to Events with the

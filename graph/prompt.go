@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -76,90 +75,126 @@ func (n *Node) Input(name string) *Input {
 }
 
 // DecodePrompt decodes an API-format prompt object. It fails (with an
-// invalid_prompt *Error) only when the JSON is not an object of node
-// objects; everything ComfyUI reports per node is left to Validate.
+// invalid_prompt *Error) only when the JSON is malformed or not an object
+// of node objects; everything ComfyUI reports per node is left to Validate.
+// Like Python's json module, a duplicated key keeps its first position and
+// its last value.
 func DecodePrompt(data []byte) (*Prompt, error) {
 	data = bytes.TrimSpace(data)
-	p := &Prompt{Nodes: map[string]*Node{}, Raw: append(json.RawMessage(nil), data...)}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := expectDelim(dec, '{'); err != nil {
-		return nil, invalidPrompt("the prompt must be a JSON object of nodes", err)
-	}
-	for dec.More() {
-		id, err := readKey(dec)
-		if err != nil {
-			return nil, invalidPrompt("malformed prompt JSON", err)
+	if !json.Valid(data) {
+		var v any
+		err := json.Unmarshal(data, &v)
+		if err == nil {
+			err = fmt.Errorf("invalid JSON")
 		}
-		n, err := decodeNode(dec, id)
+		return nil, invalidPrompt("malformed prompt JSON", err)
+	}
+	p := &Prompt{Nodes: map[string]*Node{}, Raw: append(json.RawMessage(nil), data...)}
+	s := &jsonScan{data: p.Raw}
+	if s.peek() != '{' {
+		return nil, invalidPrompt("the prompt must be a JSON object of nodes", fmt.Errorf("found %s", jsonKind(s.peek())))
+	}
+	var err error
+	s.object(func(id string) {
 		if err != nil {
-			return nil, invalidPrompt(fmt.Sprintf("node %q is malformed", id), err)
+			s.raw()
+			return
+		}
+		var n *Node
+		if n, err = decodeNode(s, id); err != nil {
+			err = invalidPrompt(fmt.Sprintf("node %q is malformed", id), err)
+			return
 		}
 		if _, dup := p.Nodes[id]; !dup {
 			p.IDs = append(p.IDs, id)
 		}
-		p.Nodes[id] = n // like Python's json: the last duplicate wins, first position kept
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, invalidPrompt("malformed prompt JSON", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalidPrompt("malformed prompt JSON", fmt.Errorf("data after the prompt object"))
+		p.Nodes[id] = n
+	})
+	if err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
-func decodeNode(dec *json.Decoder, id string) (*Node, error) {
-	n := &Node{ID: id}
-	if err := expectDelim(dec, '{'); err != nil {
-		return nil, err
+func jsonKind(c byte) string {
+	switch c {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
 	}
-	for dec.More() {
-		key, err := readKey(dec)
-		if err != nil {
-			return nil, err
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		n.setField(key, raw)
+	return "a number"
+}
+
+func decodeNode(s *jsonScan, id string) (*Node, error) {
+	if c := s.peek(); c != '{' {
+		s.raw()
+		return nil, fmt.Errorf("a node must be an object, found %s", jsonKind(c))
+	}
+	n := &Node{ID: id}
+	var err error
+	s.object(func(key string) {
+		start := s.pos
 		switch key {
 		case "class_type":
-			v, err := decodeValue(raw)
-			if err != nil {
-				return nil, err
-			}
+			v := s.value()
 			n.HasClassType = true
-			if s, ok := v.(string); ok {
-				n.ClassType = s
+			if str, ok := v.(string); ok {
+				n.ClassType = str
 			} else {
-				n.ClassType = pyStr(v)
+				n.ClassType = pyStr(normalize(v))
 			}
 		case "inputs":
-			ins, err := decodeInputs(raw)
-			if err != nil {
-				return nil, fmt.Errorf("inputs: %w", err)
+			if c := s.peek(); c != '{' {
+				s.raw()
+				if err == nil {
+					err = fmt.Errorf("inputs must be an object, found %s", jsonKind(c))
+				}
+				break
 			}
-			n.Inputs = ins
+			n.Inputs = n.Inputs[:0]
+			s.object(func(name string) {
+				vstart := s.pos
+				v := s.value()
+				in := &Input{Name: name, Value: classifyLink(v), raw: trimRaw(s.data[vstart:s.pos])}
+				for i := range n.Inputs {
+					if n.Inputs[i].Name == name {
+						n.Inputs[i] = in
+						return
+					}
+				}
+				n.Inputs = append(n.Inputs, in)
+			})
 		case "_meta":
-			var meta map[string]any
-			if json.Unmarshal(raw, &meta) == nil {
-				n.Title, n.HasTitle = meta["title"].(string)
+			n.Title, n.HasTitle = "", false
+			if s.peek() != '{' {
+				s.raw()
+				break
 			}
+			s.object(func(k string) {
+				if k != "title" || s.peek() != '"' {
+					s.raw()
+					return
+				}
+				n.Title, n.HasTitle = s.str(), true
+			})
 		case "is_changed":
-			v, err := decodeValue(raw)
-			if err != nil {
-				return nil, err
-			}
-			n.IsChanged, n.HasIsChanged = normalize(v), true
+			n.IsChanged, n.HasIsChanged = normalize(s.value()), true
+		default:
+			s.raw()
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	return n, nil
+		n.setField(key, trimRaw(s.data[start:s.pos]))
+	})
+	return n, err
 }
+
+func trimRaw(b []byte) json.RawMessage { return json.RawMessage(bytes.TrimSpace(b)) }
 
 func (n *Node) setField(key string, raw json.RawMessage) {
 	for i := range n.fields {
@@ -169,40 +204,6 @@ func (n *Node) setField(key string, raw json.RawMessage) {
 		}
 	}
 	n.fields = append(n.fields, rawField{key, raw})
-}
-
-func decodeInputs(raw json.RawMessage) ([]*Input, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := expectDelim(dec, '{'); err != nil {
-		return nil, err
-	}
-	var ins []*Input
-	for dec.More() {
-		name, err := readKey(dec)
-		if err != nil {
-			return nil, err
-		}
-		var vraw json.RawMessage
-		if err := dec.Decode(&vraw); err != nil {
-			return nil, err
-		}
-		v, err := decodeValue(vraw)
-		if err != nil {
-			return nil, err
-		}
-		in := &Input{Name: name, Value: classifyLink(v), raw: vraw}
-		replaced := false
-		for i := range ins {
-			if ins[i].Name == name {
-				ins[i], replaced = in, true
-			}
-		}
-		if !replaced {
-			ins = append(ins, in)
-		}
-	}
-	return ins, nil
 }
 
 // classifyLink turns ["id", slot] into a Link (spec 4.4). Other arrays stay
@@ -225,39 +226,6 @@ func classifyLink(v any) any {
 		return v
 	}
 	return Link{From: from, Slot: slot}
-}
-
-func decodeValue(raw json.RawMessage) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("expected %q, found %v", want, tok)
-	}
-	return nil
-}
-
-func readKey(dec *json.Decoder) (string, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return "", err
-	}
-	key, ok := tok.(string)
-	if !ok {
-		return "", fmt.Errorf("expected an object key, found %v", tok)
-	}
-	return key, nil
 }
 
 // MarshalJSON writes the prompt with node and input order kept and

@@ -152,11 +152,23 @@ type validator struct {
 	memo    map[string]*nodeResult
 }
 
-// node is upstream's validate_inputs: memoised per node id.
-func (v *validator) node(id string) (*nodeResult, *exception) {
+// node is upstream's validate_inputs: memoised per node id. A panic while
+// checking the node (a combo list function, say) becomes an exception,
+// as a Python exception would.
+func (v *validator) node(id string) (res *nodeResult, exc *exception) {
 	if r, ok := v.memo[id]; ok {
 		return r, nil
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			delete(v.memo, id)
+			res, exc = nil, &exception{typ: "panic", msg: fmt.Sprint(r), trace: stackLines(debug.Stack())}
+		}
+	}()
+	return v.check(id)
+}
+
+func (v *validator) check(id string) (*nodeResult, *exception) {
 	res := &nodeResult{}
 	v.memo[id] = res // in progress: a link back here is a cycle
 	n, cls := v.p.Nodes[id], v.classes[id]

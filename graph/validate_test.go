@@ -233,6 +233,15 @@ func TestValidateErrors(t *testing.T) {
 					"dependent_outputs": ["2"], "class_type": "Show"}}}`,
 		},
 		{
+			name:   "exception during validation: a panicking combo list",
+			prompt: `{"1": {"class_type": "BadCombo", "inputs": {"x": "a"}}}`,
+			body: `{"error": {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation",
+				"details": "Exception when validating node: no folders configured", "extra_info": {}},
+				"node_errors": {"1": {"errors": [{"type": "exception_during_validation", "message": "Exception when validating node",
+					"details": "no folders configured", "extra_info": {"exception_type": "panic", "traceback": "<trace>"}}],
+					"dependent_outputs": ["1"], "class_type": "BadCombo"}}}`,
+		},
+		{
 			name: "inner link to a missing output slot",
 			prompt: `{"1": {"class_type": "Add", "inputs": {"a": ["0", 3], "b": ["0", 0]}},
 				"0": {"class_type": "Const", "inputs": {"value": 1}},
