@@ -366,3 +366,14 @@ func BenchmarkKSamplers(b *testing.B) {
 		})
 	}
 }
+
+// A NaN prediction would make ComfyUI's dpm_adaptive reject steps forever;
+// here it is an error.
+func TestDPMAdaptiveNaNIsAnError(t *testing.T) {
+	calls := 0
+	r := &Run{Denoise: constDenoiser(float32(math.NaN()), &calls), Noise: func(dst *tensor.Tensor) { clear(dst.Data) }}
+	x := tensor.FromData([]float32{1, 2}, 1, 1, 1, 2)
+	if _, err := sampleDPMAdaptive(r, x, []float32{8, 1, 0}); !errors.Is(err, errDPMAdaptiveNaN) {
+		t.Errorf("err = %v, want errDPMAdaptiveNaN", err)
+	}
+}

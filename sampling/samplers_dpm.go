@@ -271,7 +271,10 @@ func addZeroTimesNoise(r *Run, x, n *tensor.Tensor) {
 	addScaled(x, x, n, 0)
 }
 
-var errDPMZeroSigma = errors.New("sampling: dpm_fast/dpm_adaptive need sigma_min and sigma_max > 0")
+var (
+	errDPMZeroSigma   = errors.New("sampling: dpm_fast/dpm_adaptive need sigma_min and sigma_max > 0")
+	errDPMAdaptiveNaN = errors.New("sampling: dpm_adaptive: the denoiser produced NaN, no step size can be chosen")
+)
 
 // pidController is k-diffusion's PIDStepSizeController for dpm_adaptive's
 // defaults (p = 0, i = 1, d = 0, order 3): factor = (1/err)^(1/3), limited
@@ -334,6 +337,10 @@ func sampleDPMAdaptive(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor, e
 			return nil, err
 		}
 		errNorm := scaledErrorNorm(xLow, xHigh, xPrev, atol, rtol) / sqrtN
+		if math.IsNaN(float64(errNorm)) {
+			// The reference would reject forever (NaN step size).
+			return nil, errDPMAdaptiveNaN
+		}
 		subScaled(p.den, x, p.e0, sg(cur))
 		if pid.propose(errNorm) {
 			copyT(xPrev, xLow)
