@@ -25,7 +25,7 @@ var workers struct {
 }
 
 func startWorkers() {
-	workers.n = max(0, runtime.GOMAXPROCS(0)-1)
+	workers.n = max(0, runtime.NumCPU()-1)
 	workers.tasks = make(chan task, 4*max(1, workers.n))
 	for range workers.n {
 		go func() {
@@ -37,13 +37,14 @@ func startWorkers() {
 	}
 }
 
-// parallelFor runs fn over [0, n) in up to GOMAXPROCS contiguous chunks,
+// parallelFor runs fn over [0, n) in up to GOMAXPROCS contiguous chunks
+// (at most one per CPU),
 // the last one on the calling goroutine. fn must be a value prepared once
 // (not a fresh closure) for the call to stay allocation-free. Chunks never
 // share output, so results do not depend on how many chunks there are.
 func parallelFor(wg *sync.WaitGroup, n, minChunk int, fn rangeFunc) {
 	workers.once.Do(startWorkers)
-	parts := min(workers.n+1, max(1, n/max(1, minChunk)))
+	parts := min(workers.n+1, runtime.GOMAXPROCS(0), max(1, n/max(1, minChunk)))
 	if parts <= 1 {
 		fn(0, n)
 		return
