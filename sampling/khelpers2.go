@@ -3,16 +3,13 @@ package sampling
 import (
 	"errors"
 	"math"
-
-	"comfyd/tensor"
 )
 
-// Helpers used only by the second half of the samplers (ddpm .. sa_solver):
-// torch's nan_to_num, float32 pow, a small float32 linear solver for the
-// UniPC and SA-Solver coefficient systems, and a few fused kernels. The
-// conventions are khelpers.go's: float32 throughout, every product wrapped
-// in float32(...) so that it rounds (no FMA), dst first and allowed to alias
-// the inputs.
+// Helpers shared by the second half of the samplers (ddpm .. sa_solver):
+// torch's nan_to_num, float32 pow and a small float32 linear solver for the
+// UniPC and SA-Solver coefficient systems. The conventions are
+// khelpers.go's: float32 throughout, every product wrapped in float32(...)
+// so that it rounds (no FMA).
 
 // errNoSampling is returned by samplers that need the model sampling (its
 // percent_to_sigma) when the Run has none.
@@ -86,36 +83,4 @@ func abs32(v float32) float32 {
 		return -v
 	}
 	return v
-}
-
-// linComb is dst = ((c[0]*t[0] + c[1]*t[1]) + c[2]*t[2]) + ..., a tensordot
-// of stacked tensors with a coefficient vector, summed in order.
-func linComb(dst *tensor.Tensor, c []float32, t []*tensor.Tensor) {
-	d := dst.Data
-	for i := range d {
-		acc := float32(c[0] * t[0].Data[i])
-		for j := 1; j < len(t); j++ {
-			acc += float32(c[j] * t[j].Data[i])
-		}
-		d[i] = acc
-	}
-}
-
-// lin2Add is dst = a*x + s*(b*y + c*z), the RES update
-// "exp(-h)*x + h*(b1*D + b2*D_old)": the inner sum is rounded, then scaled.
-func lin2Add(dst *tensor.Tensor, a float32, x *tensor.Tensor, s, b float32, y *tensor.Tensor, c float32, z *tensor.Tensor) {
-	d, xs, ys, zs := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)], z.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = float32(a*xs[i]) + float32(s*(float32(b*ys[i])+float32(c*zs[i])))
-	}
-}
-
-// lin2SubPair is dst = a*x - s*(b*y + c*z), the exponential-integrator update
-// "ratio*x - alpha_t*(b1*D1 + b2*D2)" of the SEEDS and exponential Heun
-// solvers.
-func lin2SubPair(dst *tensor.Tensor, a float32, x *tensor.Tensor, s, b float32, y *tensor.Tensor, c float32, z *tensor.Tensor) {
-	d, xs, ys, zs := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)], z.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = float32(a*xs[i]) - float32(s*(float32(b*ys[i])+float32(c*zs[i])))
-	}
 }

@@ -157,3 +157,12 @@ func geCorrect(x, d, dOld *tensor.Tensor, g, dt float32) {
 		xs[i] += float32(float32(g*(ds[i]-os[i])) * dt)
 	}
 }
+
+// lin2Add is dst = a*x + s*(b*y + c*z), the RES update
+// "exp(-h)*x + h*(b1*D + b2*D_old)": the inner sum is rounded, then scaled.
+func lin2Add(dst *tensor.Tensor, a float32, x *tensor.Tensor, s, b float32, y *tensor.Tensor, c float32, z *tensor.Tensor) {
+	d, xs, ys, zs := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)], z.Data[:len(dst.Data)]
+	for i := range d {
+		d[i] = float32(a*xs[i]) + float32(s*(float32(b*ys[i])+float32(c*zs[i])))
+	}
+}

@@ -205,3 +205,13 @@ func lerpT(dst, a, b *tensor.Tensor, w float32) {
 		d[i] = lerp32(as[i], bs[i], w)
 	}
 }
+
+// lin2SubPair is dst = a*x - s*(b*y + c*z), the exponential-integrator update
+// "ratio*x - alpha_t*(b1*D1 + b2*D2)" of the SEEDS and exponential Heun
+// solvers.
+func lin2SubPair(dst *tensor.Tensor, a float32, x *tensor.Tensor, s, b float32, y *tensor.Tensor, c float32, z *tensor.Tensor) {
+	d, xs, ys, zs := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)], z.Data[:len(dst.Data)]
+	for i := range d {
+		d[i] = float32(a*xs[i]) - float32(s*(float32(b*ys[i])+float32(c*zs[i])))
+	}
+}

@@ -177,13 +177,12 @@ func (u *uniPCRun) update(y *tensor.Tensor, t float32, p int, useCorrector bool)
 	if err := u.model(mt, y, t); err != nil {
 		return nil, err
 	}
-	corr := pred
-	corr.r0, corr.r1 = c.rhoC[0], c.rhoC[1]
-	if p < 3 {
-		corr.r1 = 0
+	corr := pred // same terms, corrector weights
+	if p >= 2 {
+		corr.r0 = c.rhoC[0]
 	}
-	if p < 2 {
-		corr.r0 = 0
+	if p >= 3 {
+		corr.r1 = c.rhoC[1]
 	}
 	uniPCCorrect(ys, bs, ms, corr, mt.Data[:nt], c.rhoC[p-1], aB)
 	return mt, nil
