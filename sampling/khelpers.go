@@ -245,19 +245,41 @@ func mean2(dst, x, y *tensor.Tensor) {
 }
 
 // addLinComb is dst = x + (((c[0]*t[0] + c[1]*t[1]) + c[2]*t[2]) + ...), the
-// multistep update "x + sum(c_j * d_j)" summed left to right.
+// multistep update "x + sum(c_j * d_j)" summed left to right. Up to four
+// terms (lms's order) run in one unrolled pass.
 func addLinComb(dst, x *tensor.Tensor, c []float32, t []*tensor.Tensor) {
-	d, xs := dst.Data, x.Data[:len(dst.Data)]
-	for i := range d {
-		var acc float32
-		for j, tj := range t {
-			p := float32(c[j] * tj.Data[i])
-			if j == 0 {
-				acc = p
-			} else {
-				acc += p
-			}
+	n := len(dst.Data)
+	d, xs := dst.Data, x.Data[:n]
+	switch len(t) {
+	case 1:
+		addScaled(dst, x, t[0], c[0])
+	case 2:
+		t0, t1 := t[0].Data[:n], t[1].Data[:n]
+		for i := range d {
+			d[i] = xs[i] + (float32(c[0]*t0[i]) + float32(c[1]*t1[i]))
 		}
-		d[i] = xs[i] + acc
+	case 3:
+		t0, t1, t2 := t[0].Data[:n], t[1].Data[:n], t[2].Data[:n]
+		for i := range d {
+			d[i] = xs[i] + ((float32(c[0]*t0[i]) + float32(c[1]*t1[i])) + float32(c[2]*t2[i]))
+		}
+	case 4:
+		t0, t1, t2, t3 := t[0].Data[:n], t[1].Data[:n], t[2].Data[:n], t[3].Data[:n]
+		for i := range d {
+			d[i] = xs[i] + (((float32(c[0]*t0[i]) + float32(c[1]*t1[i])) + float32(c[2]*t2[i])) + float32(c[3]*t3[i]))
+		}
+	default:
+		for i := range d {
+			var acc float32
+			for j, tj := range t {
+				p := float32(c[j] * tj.Data[i])
+				if j == 0 {
+					acc = p
+				} else {
+					acc += p
+				}
+			}
+			d[i] = xs[i] + acc
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -153,7 +154,23 @@ func TestKernels(t *testing.T) {
 	mean2(dst, x, y)
 	check("mean2", 2.5, 0.5, 1.75)
 	addLinComb(dst, x, []float32{1, 2}, []*tensor.Tensor{x, y})
-	check("addLinComb", 10, 2, 7)
+	check("addLinComb 2", 10, 2, 7)
+	// Every term count (the unrolled 1-4 and the generic loop) gives
+	// x + sum_j c_j t_j.
+	for k := 1; k <= 5; k++ {
+		c := []float32{1, 2, -1, 0.5, 3}[:k]
+		ts := []*tensor.Tensor{x, y, x, y, x}[:k]
+		want := make([]float32, 3)
+		for i := range want {
+			var acc float32
+			for j := range k {
+				acc += c[j] * ts[j].Data[i]
+			}
+			want[i] = x.Data[i] + acc
+		}
+		addLinComb(dst, x, c, ts)
+		check(fmt.Sprintf("addLinComb %d", k), want...)
+	}
 	// dst may alias an input.
 	copyT(dst, x)
 	addScaled(dst, dst, dst, 1)
