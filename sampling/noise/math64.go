@@ -9,7 +9,7 @@ import "math"
 // They are written so that the 4-lane assembly in philox_amd64.s performs the
 // identical operations (math.FMA where the assembly uses a fused
 // multiply-add; explicit conversions stop the compiler from fusing others),
-// which TestPhiloxKernelMatchesGo checks.
+// which TestLogSin64KernelMatchesGo checks.
 
 const (
 	// fdlibm's e_log.c: log(1+f) = f - f*f/2 + s*(f*f/2 + R(s^2)), s = f/(2+f).

@@ -8,6 +8,9 @@ func philoxWordsAVX2(w0, w1 *uint32, n16 int, lo, hi, offset, k0, k1 uint32)
 //go:noescape
 func boxMullerPhiloxAVX2(dst *float32, w0, w1 *uint32, n4 int)
 
+//go:noescape
+func logSin64AVX2(lg, sn, u, v *float64, n4 int)
+
 // havePhiloxKernel reports whether the Philox assembly can run (AVX2, FMA).
 var havePhiloxKernel = haveAVX2Kernel
 

@@ -4,8 +4,9 @@
 
 // Philox4x32-10 words and the A1111 float64 Box-Muller step of the CUDA
 // model, 8 (Philox) and 4 (float64) lanes at a time. Every operation mirrors
-// philoxFirst2, log64 and sin64 in Go; TestPhiloxKernelMatchesGo compares
-// them bit for bit.
+// philox4x32, log64 and sin64 in Go: TestLogSin64KernelMatchesGo compares
+// the float64 log and sin bit for bit, TestPhiloxKernelMatchesGo the final
+// float32 values.
 
 #define P_TWO31 philoxconst<>+0(SB)
 #define P_C philoxconst<>+32(SB)
@@ -422,6 +423,84 @@ wordsloop:
 wordsdone:
 	RET
 
+// LOG64: Y0 = log64(Y0) for 4 positive normal float64 lanes (fdlibm-style:
+// exponent k and m in (sqrt2/2, sqrt2], f = m-1, s = f/(2+f), FMA Horner
+// polynomials in z = s*s, w = z*z; see log64). Temporaries Y2..Y9.
+#define LOG64 \
+	VPSRLQ $52, Y0, Y2 \
+	VPOR P_MAGIC, Y2, Y2 \
+	VSUBPD P_MAGICBIAS, Y2, Y2 \
+	VANDPD P_MANT, Y0, Y3 \
+	VORPD P_ONEBITS, Y3, Y3 \
+	VCMPPD $0x1E, P_SQRT2, Y3, Y4 \
+	VMULPD P_HALF, Y3, Y5 \
+	VBLENDVPD Y4, Y5, Y3, Y3 \
+	VANDPD P_ONE, Y4, Y5 \
+	VADDPD Y5, Y2, Y2 \
+	VSUBPD P_ONE, Y3, Y3 \
+	VADDPD P_TWO, Y3, Y4 \
+	VDIVPD Y4, Y3, Y4 \
+	VMULPD Y4, Y4, Y5 \
+	VMULPD Y5, Y5, Y6 \
+	VMOVUPD P_LG6, Y7 \
+	VFMADD213PD P_LG4, Y6, Y7 \
+	VFMADD213PD P_LG2, Y6, Y7 \
+	VMULPD Y6, Y7, Y7 \
+	VMOVUPD P_LG7, Y8 \
+	VFMADD213PD P_LG5, Y6, Y8 \
+	VFMADD213PD P_LG3, Y6, Y8 \
+	VFMADD213PD P_LG1, Y6, Y8 \
+	VMULPD Y5, Y8, Y8 \
+	VADDPD Y7, Y8, Y8 \
+	VMULPD P_HALF, Y3, Y9 \
+	VMULPD Y3, Y9, Y9 \
+	VADDPD Y8, Y9, Y8 \
+	VMULPD Y8, Y4, Y8 \
+	VMULPD P_LN2LO, Y2, Y7 \
+	VADDPD Y7, Y8, Y8 \
+	VSUBPD Y8, Y9, Y9 \
+	VSUBPD Y3, Y9, Y9 \
+	VMULPD P_LN2HI, Y2, Y0 \
+	VSUBPD Y9, Y0, Y0
+
+// SIN64: Y1 = sin64(Y1) for 4 lanes in [0, 2^29) (j = trunc(x*4/pi) rounded
+// up to even, three-part pi/4 reduction with FMAs, both polynomials, select
+// by j&2, negate by j&4; see sin64). Temporaries Y10..Y15.
+#define SIN64 \
+	VMULPD P_FOPI, Y1, Y10 \
+	VCVTTPD2DQY Y10, X10 \
+	VPADDD P_ONE32, X10, X10 \
+	VPAND P_INV1, X10, X10 \
+	VCVTDQ2PD X10, Y11 \
+	VPMOVSXDQ X10, Y12 \
+	VFNMADD231PD P_PI4A, Y11, Y1 \
+	VFNMADD231PD P_PI4B, Y11, Y1 \
+	VFNMADD231PD P_PI4C, Y11, Y1 \
+	VMULPD Y1, Y1, Y13 \
+	VMOVUPD P_COS0, Y14 \
+	VFMADD213PD P_COS1, Y13, Y14 \
+	VFMADD213PD P_COS2, Y13, Y14 \
+	VFMADD213PD P_COS3, Y13, Y14 \
+	VFMADD213PD P_COS4, Y13, Y14 \
+	VFMADD213PD P_COS5, Y13, Y14 \
+	VMULPD Y13, Y13, Y15 \
+	VMOVUPD P_ONE, Y11 \
+	VFMADD231PD P_MHALF, Y13, Y11 \
+	VFMADD231PD Y14, Y15, Y11 \
+	VMOVUPD P_SIN0, Y14 \
+	VFMADD213PD P_SIN1, Y13, Y14 \
+	VFMADD213PD P_SIN2, Y13, Y14 \
+	VFMADD213PD P_SIN3, Y13, Y14 \
+	VFMADD213PD P_SIN4, Y13, Y14 \
+	VFMADD213PD P_SIN5, Y13, Y14 \
+	VMULPD Y13, Y1, Y15 \
+	VFMADD213PD Y1, Y14, Y15 \
+	VPSLLQ $62, Y12, Y10 \
+	VBLENDVPD Y10, Y11, Y15, Y1 \
+	VPSLLQ $61, Y12, Y10 \
+	VANDPD P_SIGNBIT, Y10, Y10 \
+	VXORPD Y10, Y1, Y1
+
 // Unsigned 32-bit words at (R) to float64 in Y: flip the top bit, convert
 // as signed, add 2^31 back (all exact); then u = w*c + c/2 (two roundings).
 #define WORDS_TO_UNIFORM(R, X, Y, C, CH) \
@@ -446,77 +525,8 @@ bmloop:
 	WORDS_TO_UNIFORM(SI, X0, Y0, P_C, P_CH)
 	WORDS_TO_UNIFORM(DX, X1, Y1, P_C2, P_C2H)
 
-	// ---- log64(u), u in Y0 ----
-	VPSRLQ $52, Y0, Y2
-	VPOR P_MAGIC, Y2, Y2
-	VSUBPD P_MAGICBIAS, Y2, Y2    // k = exponent - 1023 (exact)
-	VANDPD P_MANT, Y0, Y3
-	VORPD P_ONEBITS, Y3, Y3       // m in [1, 2)
-	VCMPPD $0x1E, P_SQRT2, Y3, Y4 // m > sqrt2
-	VMULPD P_HALF, Y3, Y5
-	VBLENDVPD Y4, Y5, Y3, Y3      // m = m*0.5 where m > sqrt2
-	VANDPD P_ONE, Y4, Y5
-	VADDPD Y5, Y2, Y2             // k += 1 there
-	VSUBPD P_ONE, Y3, Y3          // f = m - 1
-	VADDPD P_TWO, Y3, Y4
-	VDIVPD Y4, Y3, Y4             // s = f / (2 + f)
-	VMULPD Y4, Y4, Y5             // z = s*s
-	VMULPD Y5, Y5, Y6             // w = z*z
-	VMOVUPD P_LG6, Y7
-	VFMADD213PD P_LG4, Y6, Y7
-	VFMADD213PD P_LG2, Y6, Y7
-	VMULPD Y6, Y7, Y7             // t1
-	VMOVUPD P_LG7, Y8
-	VFMADD213PD P_LG5, Y6, Y8
-	VFMADD213PD P_LG3, Y6, Y8
-	VFMADD213PD P_LG1, Y6, Y8
-	VMULPD Y5, Y8, Y8             // t2
-	VADDPD Y7, Y8, Y8             // r = t2 + t1
-	VMULPD P_HALF, Y3, Y9
-	VMULPD Y3, Y9, Y9             // hfsq = 0.5*f*f
-	VADDPD Y8, Y9, Y8             // hfsq + r
-	VMULPD Y8, Y4, Y8             // s*(hfsq + r)
-	VMULPD P_LN2LO, Y2, Y7
-	VADDPD Y7, Y8, Y8             // ... + k*ln2lo
-	VSUBPD Y8, Y9, Y9             // hfsq - (...)
-	VSUBPD Y3, Y9, Y9             // (...) - f
-	VMULPD P_LN2HI, Y2, Y0
-	VSUBPD Y9, Y0, Y0             // log = k*ln2hi - (...)
-
-	// ---- sin64(v), v in Y1 ----
-	VMULPD P_FOPI, Y1, Y10
-	VCVTTPD2DQY Y10, X10          // j = trunc(v * 4/pi)
-	VPADDD P_ONE32, X10, X10
-	VPAND P_INV1, X10, X10        // j = (j + 1) &^ 1
-	VCVTDQ2PD X10, Y11            // y
-	VPMOVSXDQ X10, Y12            // j in 64-bit lanes
-	VFNMADD231PD P_PI4A, Y11, Y1  // z = fma(-y, pi4a, v)
-	VFNMADD231PD P_PI4B, Y11, Y1
-	VFNMADD231PD P_PI4C, Y11, Y1
-	VMULPD Y1, Y1, Y13            // zz
-	VMOVUPD P_COS0, Y14
-	VFMADD213PD P_COS1, Y13, Y14
-	VFMADD213PD P_COS2, Y13, Y14
-	VFMADD213PD P_COS3, Y13, Y14
-	VFMADD213PD P_COS4, Y13, Y14
-	VFMADD213PD P_COS5, Y13, Y14
-	VMULPD Y13, Y13, Y15          // zz*zz
-	VMOVUPD P_ONE, Y11
-	VFMADD231PD P_MHALF, Y13, Y11 // 1 - 0.5*zz (fused)
-	VFMADD231PD Y14, Y15, Y11     // cos = fma(zz*zz, p, 1 - 0.5*zz)
-	VMOVUPD P_SIN0, Y14
-	VFMADD213PD P_SIN1, Y13, Y14
-	VFMADD213PD P_SIN2, Y13, Y14
-	VFMADD213PD P_SIN3, Y13, Y14
-	VFMADD213PD P_SIN4, Y13, Y14
-	VFMADD213PD P_SIN5, Y13, Y14
-	VMULPD Y13, Y1, Y15           // z*zz
-	VFMADD213PD Y1, Y14, Y15      // sin = fma(z*zz, p, z)
-	VPSLLQ $62, Y12, Y10          // j&2 to the sign bit
-	VBLENDVPD Y10, Y11, Y15, Y1   // cos polynomial where j&2
-	VPSLLQ $61, Y12, Y10
-	VANDPD P_SIGNBIT, Y10, Y10    // j&4 to the sign bit
-	VXORPD Y10, Y1, Y1
+	LOG64
+	SIN64
 
 	VMULPD P_MINUS2, Y0, Y0
 	VSQRTPD Y0, Y0
@@ -532,4 +542,34 @@ bmloop:
 	VZEROUPPER
 
 bmdone:
+	RET
+
+// func logSin64AVX2(lg, sn, u, v *float64, n4 int)
+// lg[i] = log64(u[i]), sn[i] = sin64(v[i]): the kernels of
+// boxMullerPhiloxAVX2 exposed for a float64-level test against the Go twins.
+TEXT ·logSin64AVX2(SB), NOSPLIT, $0-40
+	MOVQ lg+0(FP), DI
+	MOVQ sn+8(FP), R8
+	MOVQ u+16(FP), SI
+	MOVQ v+24(FP), DX
+	MOVQ n4+32(FP), CX
+	TESTQ CX, CX
+	JLE lsdone
+
+lsloop:
+	VMOVUPD (SI), Y0
+	VMOVUPD (DX), Y1
+	LOG64
+	SIN64
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, (R8)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	ADDQ $32, R8
+	DECQ CX
+	JNZ lsloop
+	VZEROUPPER
+
+lsdone:
 	RET
