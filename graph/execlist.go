@@ -23,11 +23,17 @@ type execList struct {
 	blocking   map[string][]string // from -> nodes waiting on it, in insertion order
 	readyIDs   []string            // pending nodes with blockCount 0, by insertion
 	staged     string
+
+	// release, when set, is called with a node whose outputs no pending
+	// node links to any more (--cache-none frees them early).
+	release   func(id string)
+	consumers map[string]int // node -> pending nodes linking to it
 }
 
 func newExecList(p *Prompt, classes map[string]*nodes.Class, isCached func(string) bool) *execList {
 	return &execList{p: p, classes: classes, isCached: isCached,
-		pending: map[string]int{}, blockCount: map[string]int{}, blocking: map[string][]string{}}
+		pending: map[string]int{}, blockCount: map[string]int{}, blocking: map[string][]string{},
+		consumers: map[string]int{}}
 }
 
 func (l *execList) empty() bool { return len(l.pending) == 0 }
@@ -80,6 +86,7 @@ func (l *execList) add(id string, includeLazy bool) {
 			if !ok {
 				continue
 			}
+			l.consumers[link.From]++
 			lazy := false
 			if cls != nil {
 				if decl, _, declared := cls.InputByName(in.Name); declared {
@@ -177,6 +184,16 @@ func (l *execList) complete() {
 		}
 	}
 	delete(l.blocking, id)
+	if n := l.p.Nodes[id]; n != nil {
+		for _, in := range n.Inputs {
+			if link, ok := in.Value.(Link); ok {
+				l.consumers[link.From]--
+				if l.consumers[link.From] == 0 && l.release != nil {
+					l.release(link.From)
+				}
+			}
+		}
+	}
 }
 
 // pendingInOrder lists the pending nodes in insertion order.

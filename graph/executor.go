@@ -76,7 +76,7 @@ func (e *Executor) Execute(ctx context.Context, req Request, ev Events) Outcome 
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r := &run{e: e, ctx: ctx, req: req, ev: ev, p: req.Prompt,
-		results: map[string]*cacheEntry{}, progress: map[string]NodeProgress{}}
+		results: map[string]*cacheEntry{}, ui: map[string]nodes.UI{}, progress: map[string]NodeProgress{}}
 	if r.p == nil {
 		r.p = &Prompt{Nodes: map[string]*Node{}}
 	}
@@ -94,6 +94,7 @@ type run struct {
 	classes       map[string]*nodes.Class
 	keys          map[string]cacheKey
 	results       map[string]*cacheEntry // available this run (computed or cache hits)
+	ui            map[string]nodes.UI    // UI of the nodes run or served from the cache
 	list          *execList
 	executed      []string
 	cachedAtStart []string
@@ -155,6 +156,11 @@ func (r *run) execute() Outcome {
 // until done or the first failure.
 func (r *run) loop() bool {
 	r.list = newExecList(r.p, r.classes, func(id string) bool { return r.available(id) != nil })
+	if r.e.cache.opts.None {
+		// Nothing outlives the prompt: drop outputs once no pending node
+		// needs them (UI dicts stay for the history).
+		r.list.release = func(id string) { delete(r.results, id) }
+	}
 	for _, o := range r.req.Outputs {
 		if r.p.Nodes[o] == nil {
 			r.fail(o, &nodeFailure{typ: "KeyError", msg: fmt.Sprintf("output node %q is not in the prompt", o)}, nil)
@@ -217,6 +223,9 @@ func (r *run) step(id string) (stepResult, *nodeFailure, map[string]any) {
 			ui = entry.ui
 		}
 		r.ev.Executed(pid, id, id, ui)
+		if ui != nil {
+			r.ui[id] = ui
+		}
 		r.setProgress(id, "finished", -1, -1)
 		return stepSuccess, nil, nil
 	}
@@ -263,7 +272,12 @@ func (r *run) step(id string) (stepResult, *nodeFailure, map[string]any) {
 		r.ev.Executed(pid, id, id, ui)
 	}
 	r.results[id] = entry
-	r.e.cache.set(r.keys[id], entry)
+	if len(ui) > 0 {
+		r.ui[id] = ui
+	}
+	if !r.e.cache.opts.None {
+		r.e.cache.set(r.keys[id], entry)
+	}
 	r.setProgress(id, "finished", -1, -1)
 	r.executed = append(r.executed, id)
 	return stepSuccess, nil, nil
@@ -583,16 +597,16 @@ func (r *run) outcome(ok bool) Outcome {
 		out.Status, out.Completed = "success", true
 	}
 	for _, id := range r.p.IDs {
-		entry := r.results[id]
-		if entry == nil {
-			if key, has := r.keys[id]; has {
-				entry = r.e.cache.get(key)
+		ui := r.ui[id]
+		if ui == nil {
+			if entry := r.e.cache.get(r.keys[id]); entry != nil {
+				ui = entry.ui
 			}
 		}
-		if entry == nil || len(entry.ui) == 0 {
+		if len(ui) == 0 {
 			continue
 		}
-		out.Outputs[id] = entry.ui
+		out.Outputs[id] = ui
 		out.Meta[id] = map[string]any{"node_id": id, "display_node": id, "parent_node": nil, "real_node_id": id}
 	}
 	return out

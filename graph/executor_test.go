@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -388,4 +389,55 @@ func TestHiddenPromptAndExtraPNGInfo(t *testing.T) {
 		ExtraData: map[string]any{"extra_pnginfo": extra}}, &recorder{})
 	wantPrompt := map[string]any{"7": map[string]any{"class_type": "Meta", "inputs": map[string]any{}}}
 	eq(t, "hidden values", seen, []any{wantPrompt, extra, "7", wantPrompt, extra})
+}
+
+// TestDefaultWorkflowOrder runs the default SD1 workflow's graph shape
+// (testdata/workflows/default_t2i.api.json) with stand-in classes that
+// have the real nodes' names, links and output flags, and checks
+// ComfyUI's heuristic order: the loader first (two hops before SaveImage),
+// then the latent and both encoders, then sampler, decoder, saver.
+func TestDefaultWorkflowOrder(t *testing.T) {
+	data, err := os.ReadFile("../testdata/workflows/default_t2i.api.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &callLog{}
+	reg := nodes.NewRegistry()
+	stand := func(name string, output bool, outs []string, links ...string) *nodes.Class {
+		c := &nodes.Class{Name: name, OutputNode: output,
+			Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
+				log.add(ctx.NodeID)
+				vals := make([]any, len(outs))
+				for i, o := range outs {
+					vals[i] = o + "@" + ctx.NodeID
+				}
+				return nodes.Result{Outputs: vals}, nil
+			}}
+		for _, o := range outs {
+			c.Outputs = append(c.Outputs, nodes.Output{Type: o})
+		}
+		for i := 0; i < len(links); i += 2 {
+			c.Required = append(c.Required, nodes.Input{Name: links[i], Type: links[i+1]})
+		}
+		return c
+	}
+	reg.Register(
+		stand("CheckpointLoaderSimple", false, []string{"MODEL", "CLIP", "VAE"}),
+		stand("CLIPTextEncode", false, []string{"CONDITIONING"}, "clip", "CLIP"),
+		stand("EmptyLatentImage", false, []string{"LATENT"}),
+		stand("KSampler", false, []string{"LATENT"}, "model", "MODEL", "positive", "CONDITIONING",
+			"negative", "CONDITIONING", "latent_image", "LATENT"),
+		stand("VAEDecode", false, []string{"IMAGE"}, "samples", "LATENT", "vae", "VAE"),
+		stand("SaveImage", true, nil, "images", "IMAGE"),
+	)
+	p := mustDecode(t, string(data))
+	v := Validate(reg, nil, p, nil)
+	if !v.OK {
+		t.Fatalf("validation: %+v", v.Body())
+	}
+	rec := &recorder{}
+	out := NewExecutor(reg, nil, CacheOptions{}).Execute(context.Background(),
+		Request{PromptID: "P", Prompt: p, Outputs: v.Outputs}, rec)
+	eq(t, "status", out.Status, "success")
+	eq(t, "order", log.take(), []string{"4", "5", "7", "6", "3", "8", "9"})
 }
