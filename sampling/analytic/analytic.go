@@ -180,14 +180,12 @@ type posterior struct {
 	keep             float64 // 1-s for CONST
 	flowDegen        bool    // CONST at s >= 1: use the prior mean
 	means            *meanTables
-	logc0, logc1     float64 // log(w) - log(var)/2
-	inv2V0, inv2V1   float64 // 1/(2 var)
-	gain0, gain1     float64 // sd^2/var
 	weight0, weight1 float64
+	k                meanConsts
 }
 
 func newPosterior(kind sampling.Parameterization, prior Prior, s float64) posterior {
-	p := posterior{kind: kind, s: s, s2p1: s*s + 1, means: &priorMeans[prior]}
+	p := posterior{kind: kind, s: s, s2p1: s*s + 1, means: &priorMeans[prior], k: expConsts}
 	p.root = math.Sqrt(p.s2p1)
 	q := s
 	if kind == sampling.Const {
@@ -198,72 +196,139 @@ func newPosterior(kind sampling.Parameterization, prior Prior, s float64) poster
 			p.flowDegen = true
 		}
 	}
-	var logc, twoV, gain [2]float64
+	var logc, inv2V, gain [2]float64
 	for k, cp := range priors[prior] {
 		v := cp.sd*cp.sd + q*q
 		logc[k] = math.Log(cp.weight) - 0.5*math.Log(v)
-		twoV[k] = 2 * v
+		inv2V[k] = 1 / (2 * v)
 		gain[k] = cp.sd * cp.sd / v
 	}
-	p.logc0, p.logc1, p.gain0, p.gain1 = logc[0], logc[1], gain[0], gain[1]
-	p.inv2V0, p.inv2V1 = 1/twoV[0], 1/twoV[1]
+	p.k.logc0, p.k.logc1, p.k.inv2V0, p.k.inv2V1 = logc[0], logc[1], inv2V[0], inv2V[1]
+	p.k.gain0, p.k.gain1 = gain[0], gain[1]
 	p.weight0, p.weight1 = priors[prior][0].weight, priors[prior][1].weight
 	return p
 }
 
-// row writes the network output for one latent row at channel c, height h.
-// The parameterisation is switched once per row, not per element.
+// rowBlock is how many elements of a row are prepared at a time; the
+// block buffers live on the worker's stack.
+const rowBlock = 64
+
+// row writes the network output for one latent row at channel c, height h:
+// per block, the posterior input y and the component means are laid out
+// contiguously for meanBlock, then the parameterisation's output formula
+// is applied (switched once per block, not per element).
 func (p *posterior) row(out, xs []float32, c, h int) {
 	ui, vi := (3*h+7*c)%uMod, (2*h+c)%vMod
-	step := func() int {
-		idx := ui*vMod + vi
-		if ui += 5; ui >= uMod {
-			ui -= uMod
+	var y, mu0, mu1, m [rowBlock]float64
+	for base := 0; base < len(xs); base += rowBlock {
+		n := min(rowBlock, len(xs)-base)
+		for i, x := range xs[base : base+n] {
+			idx := ui*vMod + vi
+			mu0[i], mu1[i] = p.means[0][idx], p.means[1][idx]
+			y[i] = p.input(float64(x))
+			if ui += 5; ui >= uMod {
+				ui -= uMod
+			}
+			if vi += 3; vi >= vMod {
+				vi -= vMod
+			}
 		}
-		if vi += 3; vi >= vMod {
-			vi -= vMod
+		if p.flowDegen {
+			for i := range n {
+				m[i] = p.weight0*mu0[i] + p.weight1*mu1[i]
+			}
+		} else {
+			meanBlock(m[:n], y[:n], mu0[:n], mu1[:n], &p.k)
 		}
-		return idx
+		p.outputs(out[base:base+n], xs[base:base+n], m[:n])
 	}
-	switch {
-	case p.kind == sampling.Const && p.flowDegen:
-		for w, x := range xs {
-			idx := step()
-			mm := p.weight0*p.means[0][idx] + p.weight1*p.means[1][idx]
-			out[w] = float32((float64(x) - mm) / p.s)
+}
+
+// input is the noisy sample the prior sees: xc unscaled (EPS, V) or
+// divided by 1-s (CONST).
+func (p *posterior) input(xc float64) float64 {
+	if p.kind == sampling.Const {
+		if p.flowDegen {
+			return 0
 		}
-	case p.kind == sampling.Const:
-		for w, x := range xs {
-			xc := float64(x)
-			out[w] = float32((xc - p.mean(xc/p.keep, step())) / p.s)
+		return xc / p.keep
+	}
+	return xc * p.root
+}
+
+// outputs turns posterior means into the network output of spec 9.
+func (p *posterior) outputs(out, xs []float32, m []float64) {
+	switch p.kind {
+	case sampling.Const:
+		for i, x := range xs {
+			out[i] = float32((float64(x) - m[i]) / p.s)
 		}
-	case p.kind == sampling.VPrediction:
-		for w, x := range xs {
+	case sampling.VPrediction:
+		for i, x := range xs {
 			xi := float64(x) * p.root
-			out[w] = float32((xi/p.s2p1 - p.mean(xi, step())) * p.root / p.s)
+			out[i] = float32((xi/p.s2p1 - m[i]) * p.root / p.s)
 		}
 	default:
-		for w, x := range xs {
+		for i, x := range xs {
 			xi := float64(x) * p.root
-			out[w] = float32((xi - p.mean(xi, step())) / p.s)
+			out[i] = float32((xi - m[i]) / p.s)
 		}
 	}
 }
 
-// mean is the posterior mean of x0 given y = x0 + q*noise: a softmax over
-// the two components' log densities (larger logit subtracted, as the
+// meanConsts are the per-sigma constants of the posterior mean followed by
+// those of the vector exp; the assembly reads them by offset, so the
+// layout is fixed.
+type meanConsts struct {
+	logc0, logc1   float64 // log(w) - log(var)/2
+	inv2V0, inv2V1 float64 // 1/(2 var)
+	gain0, gain1   float64 // sd^2/var
+	one, minArg    float64
+	log2e          float64
+	ln2Hi, ln2Lo   float64
+	magic          float64 // 1.5*2^52: adding it leaves an integer in the low bits
+	bias           int64   // 1023, the exponent bias
+	magicBits      int64   // the bits of magic
+	poly           [14]float64
+}
+
+// expConsts holds the exp constants: range reduction x = k ln2 + r and the
+// degree-13 Taylor polynomial of e^r, highest coefficient first.
+var expConsts = func() meanConsts {
+	k := meanConsts{one: 1, minArg: -708, log2e: math.Log2E,
+		ln2Hi: 6.93147180369123816490e-01, ln2Lo: 1.90821492927058770002e-10,
+		magic: 0x1.8p52, bias: 1023}
+	k.magicBits = int64(math.Float64bits(k.magic))
+	fact := 1.0
+	for i := 0; i <= 13; i++ {
+		if i > 0 {
+			fact *= float64(i)
+		}
+		k.poly[13-i] = 1 / fact
+	}
+	return k
+}()
+
+// meanScalar is the posterior mean of x0 given y = x0 + q*noise: a softmax
+// over the two components' log densities (larger logit subtracted, as the
 // reference does) weighting their Gaussian posterior means.
-func (p *posterior) mean(y float64, idx int) float64 {
-	mu0, mu1 := p.means[0][idx], p.means[1][idx]
+func meanScalar(y, mu0, mu1 float64, k *meanConsts) float64 {
 	d0, d1 := y-mu0, y-mu1
-	l0 := p.logc0 - d0*d0*p.inv2V0
-	l1 := p.logc1 - d1*d1*p.inv2V1
-	m0 := mu0 + p.gain0*d0
-	m1 := mu1 + p.gain1*d1
+	l0 := k.logc0 - d0*d0*k.inv2V0
+	l1 := k.logc1 - d1*d1*k.inv2V1
+	m0 := mu0 + k.gain0*d0
+	m1 := mu1 + k.gain1*d1
 	if l0 >= l1 {
 		e1 := expNonPos(l1 - l0)
 		return (m0 + e1*m1) / (1 + e1)
 	}
 	e0 := expNonPos(l0 - l1)
 	return (e0*m0 + m1) / (e0 + 1)
+}
+
+// meanBlockGo is meanBlock without assembly.
+func meanBlockGo(m, y, mu0, mu1 []float64, k *meanConsts) {
+	for i := range m {
+		m[i] = meanScalar(y[i], mu0[i], mu1[i], k)
+	}
 }
