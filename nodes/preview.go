@@ -90,67 +90,68 @@ func FitSize(w, h, maxW, maxH int) (int, int) {
 
 // ResizeBilinear resamples src to (dw,dh) with PIL's BILINEAR filter: a
 // triangle kernel whose support grows with the scale when shrinking
-// (antialiased), pixel centres aligned. The result is opaque RGB(A).
-func ResizeBilinear(src *image.NRGBA, dw, dh int) *image.NRGBA {
+// (antialiased), pixel centres aligned. The result is opaque RGB in an
+// *image.RGBA (which image/jpeg encodes without per-pixel allocations).
+func ResizeBilinear(src *image.NRGBA, dw, dh int) *image.RGBA {
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
-	if sw == dw && sh == dh {
-		return src
-	}
-	// Horizontal pass into float rows, then vertical.
 	xw := resampleWeights(sw, dw)
 	yw := resampleWeights(sh, dh)
-	tmp := make([]float32, sh*dw*4)
+	// Horizontal pass into float rows of RGB, then vertical.
+	tmp := make([]float32, sh*dw*3)
 	for y := 0; y < sh; y++ {
 		row := src.Pix[y*src.Stride:]
+		out := tmp[y*dw*3:]
 		for x := 0; x < dw; x++ {
-			k := xw[x]
-			var acc [4]float32
-			for j, wt := range k.w {
-				o := 4 * (k.start + j)
-				for c := 0; c < 4; c++ {
-					acc[c] += wt * float32(row[o+c])
-				}
+			var r, g, b float32
+			for j, wt := range xw.w[xw.off[x]:xw.off[x+1]] {
+				o := 4 * (xw.start[x] + j)
+				r += wt * float32(row[o])
+				g += wt * float32(row[o+1])
+				b += wt * float32(row[o+2])
 			}
-			copy(tmp[(y*dw+x)*4:], acc[:])
+			out[3*x], out[3*x+1], out[3*x+2] = r, g, b
 		}
 	}
-	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	acc := make([]float32, dw*3)
 	for y := 0; y < dh; y++ {
-		k := yw[y]
+		clear(acc)
+		for j, wt := range yw.w[yw.off[y]:yw.off[y+1]] {
+			in := tmp[(yw.start[y]+j)*dw*3 : (yw.start[y]+j+1)*dw*3]
+			for i, v := range in {
+				acc[i] += wt * v
+			}
+		}
+		px := dst.Pix[y*dst.Stride:]
 		for x := 0; x < dw; x++ {
-			var acc [4]float32
-			for j, wt := range k.w {
-				o := ((k.start+j)*dw + x) * 4
-				for c := 0; c < 4; c++ {
-					acc[c] += wt * tmp[o+c]
-				}
-			}
-			for c := 0; c < 4; c++ {
-				dst.Pix[y*dst.Stride+4*x+c] = clampByte(acc[c])
-			}
+			px[4*x] = clampByte(acc[3*x])
+			px[4*x+1] = clampByte(acc[3*x+1])
+			px[4*x+2] = clampByte(acc[3*x+2])
+			px[4*x+3] = 255
 		}
 	}
 	return dst
 }
 
-type kernel struct {
-	start int
-	w     []float32
+// kernels holds, for each output index i, the weights w[off[i]:off[i+1]]
+// applied to inputs start[i], start[i]+1, ...
+type kernels struct {
+	start, off []int
+	w          []float32
 }
 
-func resampleWeights(in, out int) []kernel {
+func resampleWeights(in, out int) kernels {
 	scale := float64(in) / float64(out)
-	support := 1.0
 	filterScale := math.Max(scale, 1)
-	support *= filterScale
-	ks := make([]kernel, out)
-	for i := range ks {
+	support := filterScale // the triangle's support is 1, widened when shrinking
+	k := kernels{start: make([]int, out), off: make([]int, out+1)}
+	raw := make([]float64, 0, 8)
+	for i := 0; i < out; i++ {
 		center := (float64(i) + 0.5) * scale
 		lo := int(math.Max(0, math.Floor(center-support)))
 		hi := int(math.Min(float64(in), math.Ceil(center+support)))
-		var ws []float32
+		raw = raw[:0]
 		total := 0.0
-		raw := make([]float64, 0, hi-lo)
 		for j := lo; j < hi; j++ {
 			t := math.Abs((float64(j) + 0.5 - center) / filterScale)
 			wt := 0.0
@@ -162,25 +163,24 @@ func resampleWeights(in, out int) []kernel {
 		}
 		for _, r := range raw {
 			if total > 0 {
-				ws = append(ws, float32(r/total))
-			} else {
-				ws = append(ws, 0)
+				r /= total
 			}
+			k.w = append(k.w, float32(r))
 		}
-		ks[i] = kernel{start: lo, w: ws}
+		k.start[i] = lo
+		k.off[i+1] = len(k.w)
 	}
-	return ks
+	return k
 }
 
 func clampByte(v float32) uint8 {
-	v = float32(math.Round(float64(v)))
-	if v <= 0 {
+	if !(v > 0) {
 		return 0
 	}
-	if v >= 255 {
+	if v >= 254.5 {
 		return 255
 	}
-	return uint8(v)
+	return uint8(v + 0.5)
 }
 
 // EncodePreviewJPEG scales img to fit in size x size (up or down, aspect
