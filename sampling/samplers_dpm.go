@@ -356,16 +356,34 @@ func sampleDPMAdaptive(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor, e
 }
 
 // scaledErrorNorm is torch.linalg.norm((low - high) / delta) with
-// delta = max(atol, rtol*max(|low|, |prev|)), each quotient in float32 and
-// the sum of squares in float64 (torch's float32 reduction order differs;
-// the result is rounded once to float32).
+// delta = max(atol, rtol*max(|low|, |prev|)), in float32 the way torch's
+// AVX2 CPU kernel reduces a contiguous float32 tensor: eight lane sums of
+// q*q (multiply, then add), folded left to right, the n % 8 tail added with
+// a fused multiply-add, then sqrt. Step acceptance hinges on this value, so
+// it follows the reference's summation order rather than a more accurate one.
 func scaledErrorNorm(low, high, prev *tensor.Tensor, atol, rtol float32) float32 {
-	var sum float64
-	for i, l := range low.Data {
+	quot := func(i int) float32 {
+		l := low.Data[i]
 		m := float32(math.Max(math.Abs(float64(l)), math.Abs(float64(prev.Data[i]))))
-		delta := max(atol, rtol*m)
-		q := float64((l - high.Data[i]) / delta)
-		sum += q * q
+		return (l - high.Data[i]) / max(atol, rtol*m)
 	}
-	return float32(math.Sqrt(sum))
+	const lanes = 8
+	n := len(low.Data)
+	var acc [lanes]float32
+	d := 0
+	for ; d < n-n%lanes; d += lanes {
+		for j := range acc {
+			q := quot(d + j)
+			acc[j] += float32(q * q)
+		}
+	}
+	sum := acc[0]
+	for _, a := range acc[1:] {
+		sum += a
+	}
+	for ; d < n; d++ {
+		q := quot(d)
+		sum = float32(math.FMA(float64(q), float64(q), float64(sum)))
+	}
+	return sqrt32(sum)
 }
