@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"comfyd/nodes"
@@ -20,12 +21,16 @@ type CacheOptions struct {
 
 // Executor runs validated prompts one at a time, keeping the output cache
 // between them. Execute calls are serialised; Free may be called at any
-// time and waits for the running prompt.
+// time.
 type Executor struct {
 	reg   *nodes.Registry
 	env   *nodes.Env
-	mu    sync.Mutex
+	mu    sync.Mutex // held by Execute and by Free while it clears
 	cache *outputCache
+	// freeAfterRun is set by a Free that found a prompt running: the
+	// cache is dropped when that prompt ends, like upstream's /free flags
+	// that the worker applies between prompts.
+	freeAfterRun atomic.Bool
 }
 
 // NewExecutor returns an executor with an empty cache.
@@ -33,10 +38,17 @@ func NewExecutor(reg *nodes.Registry, env *nodes.Env, opts CacheOptions) *Execut
 	return &Executor{reg: reg, env: env, cache: newOutputCache(opts)}
 }
 
-// Free drops every cached output (POST /free).
+// Free drops every cached output (POST /free). It never waits for a
+// running prompt: the drop then happens when that prompt ends.
 func (e *Executor) Free() {
-	e.mu.Lock()
+	if !e.mu.TryLock() {
+		e.freeAfterRun.Store(true)
+		if !e.mu.TryLock() {
+			return
+		}
+	}
 	defer e.mu.Unlock()
+	e.freeAfterRun.Store(false)
 	e.cache.clear()
 }
 
@@ -80,7 +92,11 @@ func (e *Executor) Execute(ctx context.Context, req Request, ev Events) Outcome 
 	if r.p == nil {
 		r.p = &Prompt{Nodes: map[string]*Node{}}
 	}
-	return r.execute()
+	out := r.execute()
+	if e.freeAfterRun.Swap(false) {
+		e.cache.clear()
+	}
+	return out
 }
 
 // run is the state of one Execute call.

@@ -185,6 +185,14 @@ func TestCachePolicies(t *testing.T) {
 		_, calls, _, _ := h.run(context.Background(), b)
 		eq(t, "calls", calls, []string{"1", "2"})
 	})
+	t.Run("free during a run applies when it ends", func(t *testing.T) {
+		h := newHarness(t, CacheOptions{})
+		ctx := context.WithValue(context.Background(), stepHookKey{}, func(int) { h.ex.Free() })
+		p := `{"1": {"class_type": "Stepper", "inputs": {"steps": 1}}, "2": {"class_type": "Show", "inputs": {"value": ["1", 0]}}}`
+		h.run(ctx, p) // returns: Free did not wait for the run
+		_, calls, _, _ := h.run(context.Background(), p)
+		eq(t, "calls", calls, []string{"1", "2"})
+	})
 	t.Run("free drops the cache", func(t *testing.T) {
 		h := newHarness(t, CacheOptions{})
 		h.run(context.Background(), b)
@@ -202,6 +210,20 @@ func TestCachePolicies(t *testing.T) {
 		eq(t, "calls", calls, []string{"1", "2", "4"})
 		eq(t, "events", events, []string{"start", "cached []", "executing 1", "executing 2", `executed 2 {"text":["3"]}`,
 			"executed 3 null", "executing 4", "success"})
+	})
+	t.Run("is_changed value joins the key", func(t *testing.T) {
+		h := newHarness(t, CacheOptions{})
+		p := `{"1": {"class_type": "Stamped", "inputs": {"value": 3}}, "2": {"class_type": "Show", "inputs": {"value": ["1", 0]}}}`
+		stamp.Store(1)
+		h.run(context.Background(), p)
+		_, calls, _, _ := h.run(context.Background(), p)
+		eq(t, "calls with the same stamp", calls, []string(nil))
+		stamp.Store(2)
+		_, calls, _, _ = h.run(context.Background(), p)
+		eq(t, "calls with a new stamp", calls, []string{"1", "2"})
+		withKey := `{"1": {"class_type": "Stamped", "inputs": {"value": 3}, "is_changed": ["from the prompt"]}, "2": {"class_type": "Show", "inputs": {"value": ["1", 0]}}}`
+		_, calls, _, _ = h.run(context.Background(), withKey)
+		eq(t, "calls with the prompt's own is_changed", calls, []string{"1", "2"})
 	})
 	t.Run("not idempotent and NaN is_changed always run", func(t *testing.T) {
 		h := newHarness(t, CacheOptions{})

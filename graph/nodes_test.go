@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"comfyd/nodes"
 )
@@ -208,6 +209,19 @@ func testRegistry(log *callLog) *nodes.Registry {
 			Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
 				return nodes.Result{}, nil
 			}},
+		&nodes.Class{Name: "Stamped", Required: []nodes.Input{intIn("value", nil)},
+			Outputs: []nodes.Output{{Type: "INT"}},
+			IsChanged: func(ctx *nodes.Context, in nodes.Inputs) (any, error) {
+				if in["value"] == nil {
+					return nil, errors.New("IsChanged sees only literal inputs, and value is one")
+				}
+				return stamp.Load(), nil
+			},
+			Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
+				log.add(ctx.NodeID)
+				v, _ := in.Int("value")
+				return intOut(v), nil
+			}},
 		&nodes.Class{Name: "Random", NotIdempotent: true, Required: []nodes.Input{intIn("value", nil)},
 			Outputs: []nodes.Output{{Type: "INT"}},
 			IsChanged: func(ctx *nodes.Context, in nodes.Inputs) (any, error) {
@@ -229,6 +243,9 @@ func manyChoices() []any {
 	}
 	return out
 }
+
+// stamp is what Stamped's IsChanged reports (a file hash, in real nodes).
+var stamp atomic.Int64
 
 type stepHookKey struct{}
 
