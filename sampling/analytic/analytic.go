@@ -147,30 +147,41 @@ func (a *applyCall) runRange(lo, hi int) {
 
 // Pattern residues: u = ((3h + 5w + 7c) mod 11)/10 - 0.5 and
 // v = ((2h + 3w + c) mod 7)/6 - 0.5 (spec 9). Along a row w advances u's
-// residue by 5 and v's by 3, so rows walk them without divisions.
-const uMod, vMod = 11, 7
+// residue by 5 and v's by 3; since 11 and 7 are coprime the residue pair
+// runs through all 77 combinations with period 77, so each component's
+// means along any row are a slice of one periodic sequence.
+const (
+	uMod, vMod = 11, 7
+	period     = uMod * vMod
+)
 
-// meanTables holds each component's mean for every (u, v) residue pair,
-// computed with the reference's float64 expression.
-type meanTables [2][uMod * vMod]float64
-
-var priorMeans = func() (t [2]meanTables) {
+// meanSeqs holds, per prior and component, the component mean at step t
+// of the residue cycle starting at (0, 0), extended by rowBlock entries so
+// that any block is one contiguous slice. Means use the reference's
+// float64 expression.
+var meanSeqs = func() (seq [2][2][period + rowBlock]float64) {
 	for p := range priors {
-		for ui := range uMod {
-			for vi := range vMod {
-				u := float64(ui)/10 - 0.5
-				v := float64(vi)/6 - 0.5
-				for k, cp := range priors[p] {
-					pat := u
-					if cp.useV {
-						pat = v
-					}
-					t[p][k][ui*vMod+vi] = cp.base + cp.slope*pat
+		for t := range period + rowBlock {
+			u := float64(5*t%uMod)/10 - 0.5
+			v := float64(3*t%vMod)/6 - 0.5
+			for k, cp := range priors[p] {
+				pat := u
+				if cp.useV {
+					pat = v
 				}
+				seq[p][k][t] = cp.base + cp.slope*pat
 			}
 		}
 	}
-	return t
+	return seq
+}()
+
+// cyclePhase[u][v] is the step of the residue cycle at which (u, v) occurs.
+var cyclePhase = func() (ph [uMod][vMod]int) {
+	for t := range period {
+		ph[5*t%uMod][3*t%vMod] = t
+	}
+	return ph
 }()
 
 // posterior holds the per-sigma constants of one prior's posterior mean.
@@ -179,13 +190,13 @@ type posterior struct {
 	s, root, s2p1    float64 // sigma, sqrt(s^2+1), s^2+1
 	keep             float64 // 1-s for CONST
 	flowDegen        bool    // CONST at s >= 1: use the prior mean
-	means            *meanTables
+	seq              *[2][period + rowBlock]float64
 	weight0, weight1 float64
 	k                meanConsts
 }
 
 func newPosterior(kind sampling.Parameterization, prior Prior, s float64) posterior {
-	p := posterior{kind: kind, s: s, s2p1: s*s + 1, means: &priorMeans[prior], k: expConsts}
+	p := posterior{kind: kind, s: s, s2p1: s*s + 1, seq: &meanSeqs[prior], k: expConsts}
 	p.root = math.Sqrt(p.s2p1)
 	q := s
 	if kind == sampling.Const {
@@ -213,47 +224,35 @@ func newPosterior(kind sampling.Parameterization, prior Prior, s float64) poster
 // block buffers live on the worker's stack.
 const rowBlock = 64
 
-// row writes the network output for one latent row at channel c, height h:
-// per block, the posterior input y and the component means are laid out
-// contiguously for meanBlock, then the parameterisation's output formula
-// is applied (switched once per block, not per element).
+// row writes the network output for one latent row at channel c, height h,
+// a block at a time: the prior's input y, the means slice of the residue
+// cycle, meanBlock, then the parameterisation's output formula.
 func (p *posterior) row(out, xs []float32, c, h int) {
-	ui, vi := (3*h+7*c)%uMod, (2*h+c)%vMod
-	var y, mu0, mu1, m [rowBlock]float64
+	t0 := cyclePhase[(3*h+7*c)%uMod][(2*h+c)%vMod]
+	var y, m [rowBlock]float64
 	for base := 0; base < len(xs); base += rowBlock {
 		n := min(rowBlock, len(xs)-base)
-		for i, x := range xs[base : base+n] {
-			idx := ui*vMod + vi
-			mu0[i], mu1[i] = p.means[0][idx], p.means[1][idx]
-			y[i] = p.input(float64(x))
-			if ui += 5; ui >= uMod {
-				ui -= uMod
-			}
-			if vi += 3; vi >= vMod {
-				vi -= vMod
-			}
-		}
-		if p.flowDegen {
+		t := (t0 + base) % period
+		mu0, mu1 := p.seq[0][t:t+n], p.seq[1][t:t+n]
+		xb := xs[base : base+n]
+		switch {
+		case p.flowDegen:
 			for i := range n {
 				m[i] = p.weight0*mu0[i] + p.weight1*mu1[i]
 			}
-		} else {
-			meanBlock(m[:n], y[:n], mu0[:n], mu1[:n], &p.k)
+		case p.kind == sampling.Const:
+			for i, x := range xb {
+				y[i] = float64(x) / p.keep
+			}
+			meanBlock(m[:n], y[:n], mu0, mu1, &p.k)
+		default:
+			for i, x := range xb {
+				y[i] = float64(x) * p.root
+			}
+			meanBlock(m[:n], y[:n], mu0, mu1, &p.k)
 		}
-		p.outputs(out[base:base+n], xs[base:base+n], m[:n])
+		p.outputs(out[base:base+n], xb, m[:n])
 	}
-}
-
-// input is the noisy sample the prior sees: xc unscaled (EPS, V) or
-// divided by 1-s (CONST).
-func (p *posterior) input(xc float64) float64 {
-	if p.kind == sampling.Const {
-		if p.flowDegen {
-			return 0
-		}
-		return xc / p.keep
-	}
-	return xc * p.root
 }
 
 // outputs turns posterior means into the network output of spec 9.
