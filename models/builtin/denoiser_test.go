@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 
@@ -245,4 +246,46 @@ func equalF32(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+// TestConcurrentApply: calls on one model from several goroutines (two
+// prompts executing at once) give the same results as one at a time.
+func TestConcurrentApply(t *testing.T) {
+	net := testNet(t)
+	ctx := context.Background()
+	shape := []int{1, latentChannels, 16, 24}
+	conds := []*sampling.Cond{encodeOne(t, "red"), encodeOne(t, "waves"), nil}
+	xs := make([]*tensor.Tensor, len(conds))
+	want := make([]*tensor.Tensor, len(conds))
+	for i, c := range conds {
+		xs[i] = randomLatent(shape, 1, uint64(i))
+		want[i] = tensor.New(shape...)
+		if err := net.Apply(ctx, want[i], xs[i], []float32{0}, []float32{1.5}, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, 3*len(conds))
+	for range 3 {
+		for i, c := range conds {
+			go func() {
+				out := tensor.New(shape...)
+				for range 10 {
+					if err := net.Apply(ctx, out, xs[i], []float32{0}, []float32{1.5}, c); err != nil {
+						errs <- err
+						return
+					}
+					if !equalF32(out.Data, want[i].Data) {
+						errs <- fmt.Errorf("cond %d: concurrent result differs", i)
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+	}
+	for range 3 * len(conds) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }

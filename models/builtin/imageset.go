@@ -3,7 +3,9 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // imageSet is the catalogue painted at one latent size and encoded with the
@@ -83,26 +85,32 @@ func paintSet(ctx context.Context, vae *colourVAE, h, w int) (*imageSet, error) 
 	side := float64(min(hpx, wpx))
 	du, dv, dxy := 1/float64(wpx), 1/float64(hpx), 1/side
 	cx, cy := float64(wpx)/2, float64(hpx)/2
+	paintOne := func(i int) {
+		pic := catalogue[i]
+		vae.encodeModel(s.image(i), h, w, func(y, x int) (float32, float32, float32) {
+			fx, fy := float64(x)+0.5, float64(y)+0.5
+			c := pic.paint(at{u: fx * du, v: fy * dv, x: (fx - cx) * dxy, y: (fy - cy) * dxy, px: dxy})
+			return float32(clamp01(c[0])), float32(clamp01(c[1])), float32(clamp01(c[2]))
+		})
+		var n2 float64
+		for _, v := range s.image(i) {
+			n2 += float64(v) * float64(v)
+		}
+		s.halfNorm2[i] = n2 / 2
+	}
+	// Pictures differ a lot in cost (scenes are slow, flat shapes fast), so
+	// each goroutine takes the next unpainted picture rather than a range.
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	paint := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if ctx.Err() != nil {
+	parallelFor(&wg, runtime.GOMAXPROCS(0), 1, func(int, int) {
+		for ctx.Err() == nil {
+			i := int(next.Add(1)) - 1
+			if i >= n {
 				return
 			}
-			pic := catalogue[i]
-			vae.encodeModel(s.image(i), h, w, func(y, x int) (float32, float32, float32) {
-				fx, fy := float64(x)+0.5, float64(y)+0.5
-				c := pic.paint(at{u: fx * du, v: fy * dv, x: (fx - cx) * dxy, y: (fy - cy) * dxy, px: dxy})
-				return float32(clamp01(c[0])), float32(clamp01(c[1])), float32(clamp01(c[2]))
-			})
-			var n2 float64
-			for _, v := range s.image(i) {
-				n2 += float64(v) * float64(v)
-			}
-			s.halfNorm2[i] = n2 / 2
+			paintOne(i)
 		}
-	}
-	parallelFor(&wg, n, 1, paint)
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -101,13 +101,21 @@ func hash2(i, j int64, salt uint64) float64 {
 // galaxy paints a spiral galaxy with a star field, tinted by tint.
 func galaxy(p at, tint rgb, salt uint64) rgb {
 	c := rgb{0.02, 0.02, 0.05}
-	r := hypot(p.x, p.y)
-	theta := math.Atan2(p.y, p.x)
-	arm := 0.5 + 0.5*math.Cos(2*theta-10*r)
+	r2 := p.x*p.x + p.y*p.y
+	r := math.Sqrt(r2)
+	// Two spiral arms: cos(2*theta - 10r), with cos(2 theta) and sin(2 theta)
+	// taken from x and y directly instead of through atan2.
+	cos2, sin2 := 1.0, 0.0
+	if r2 > 0 {
+		cos2, sin2 = (p.x*p.x-p.y*p.y)/r2, 2*p.x*p.y/r2
+	}
+	s10, c10 := math.Sincos(10 * r)
+	arm := 0.5 + 0.5*(cos2*c10+sin2*s10)
 	glow := math.Exp(-3.2*r) * arm * arm
-	core := math.Exp(-r * r / 0.004)
 	c = mix(c, tint, clamp01(1.3*glow))
-	c = mix(c, rgb{1, 0.95, 0.9}, clamp01(core))
+	if r2 < 0.1 { // the core's glow is below 1e-10 beyond
+		c = mix(c, rgb{1, 0.95, 0.9}, math.Exp(-r2/0.004))
+	}
 	// Stars: at most one per grid cell, at a hashed place and brightness.
 	const cell = 0.05
 	ci, cj := math.Floor(p.x/cell), math.Floor(p.y/cell)
