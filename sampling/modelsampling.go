@@ -2,6 +2,7 @@ package sampling
 
 import (
 	"math"
+	"sort"
 
 	"comfyd/tensor"
 )
@@ -59,20 +60,27 @@ func (d *Discrete) Sigmas() []float32      { return d.sigmas }
 func (d *Discrete) LogSigmas() []float32 { return d.logSigmas }
 
 // Timestep returns the index of the nearest log-sigma (ties to the lower
-// index, like torch's argmin).
+// index, like torch's argmin over |log(sigma) - log_sigmas|). The table
+// increases, so the float32 distances fall then rise: a binary search finds
+// the neighbours and equal distances further left are walked to keep
+// argmin's tie rule.
 func (d *Discrete) Timestep(sigma float32) float32 {
 	l := logf(sigma)
-	best, bestDist := 0, float32(math.Inf(1))
-	for k, ls := range d.logSigmas {
-		dist := l - ls
-		if dist < 0 {
-			dist = -dist
+	dist := func(k int) float32 {
+		v := l - d.logSigmas[k]
+		if v < 0 {
+			return -v
 		}
-		if dist < bestDist {
-			best, bestDist = k, dist
-		}
+		return v
 	}
-	return float32(best)
+	k := sort.Search(len(d.logSigmas), func(i int) bool { return d.logSigmas[i] >= l })
+	if k == len(d.logSigmas) || (k > 0 && dist(k-1) <= dist(k)) {
+		k--
+	}
+	for k > 0 && dist(k-1) == dist(k) {
+		k--
+	}
+	return float32(k)
 }
 
 // Sigma interpolates log-sigma linearly between the neighbouring integer

@@ -1,9 +1,11 @@
 package sampling_test
 
 import (
-	"comfyd/sampling"
 	"encoding/json"
+	"math"
 	"testing"
+
+	"comfyd/sampling"
 )
 
 type modelSamplingGolden struct {
@@ -81,5 +83,32 @@ func TestModelSamplingGolden(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Timestep's binary search must agree with argmin over the whole table.
+func TestTimestepMatchesArgmin(t *testing.T) {
+	for _, ms := range []*sampling.Discrete{sampling.NewDiscrete(sampling.ScaledLinear, sampling.EPS), sampling.NewDiscrete(sampling.Linear, sampling.EPS)} {
+		ls := ms.LogSigmas()
+		probe := func(sigma float32) {
+			l := float32(math.Log(float64(sigma)))
+			best, bestD := 0, float32(math.Inf(1))
+			for k, v := range ls {
+				if d := float32(math.Abs(float64(l - v))); d < bestD {
+					best, bestD = k, d
+				}
+			}
+			if got := ms.Timestep(sigma); got != float32(best) {
+				t.Fatalf("Timestep(%v) = %v, argmin %d", sigma, got, best)
+			}
+		}
+		for _, s := range ms.Sigmas() {
+			probe(s)
+			probe(math.Nextafter32(s, 0))
+			probe(math.Nextafter32(s, 100))
+		}
+		for i := 0; i < 20000; i++ {
+			probe(float32(math.Exp(float64(i)/20000*8 - 5)))
+		}
 	}
 }

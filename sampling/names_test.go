@@ -1,9 +1,9 @@
 package sampling_test
 
 import (
-	"comfyd/sampling"
 	"testing"
 
+	"comfyd/sampling"
 	"comfyd/tensor"
 )
 
