@@ -103,12 +103,15 @@ func TestPosteriorMatchesReference(t *testing.T) {
 			}
 			want := referenceEps(set, xc.Data, float64(float32(s)), matchScores(cond.CrossAttn.Data))
 			// Compare x0 predictions (what the sampler uses): eps error
-			// times sigma, relative to the latent scale.
+			// times sigma. The bound is a few float32 ulps of |x|, which
+			// is about 3 + 1.7 sigma here (measured: 2.9e-6 at sigma_max,
+			// 2.6e-7 at sigma_min).
 			var worst float64
 			for j := range want {
 				worst = math.Max(worst, math.Abs(float64(got.Data[j])-want[j])*s)
 			}
-			if worst > 2e-4 {
+			t.Logf("sigma %g near %d: worst x0 difference %.3g", s, near, worst)
+			if worst > 2.5e-7*(3+2*s) {
 				t.Errorf("sigma %g near %d: x0 differs from the float64 reference by %g", s, near, worst)
 			}
 		}
@@ -151,7 +154,7 @@ func TestApplyRejectsBadInput(t *testing.T) {
 		{"NaN sigma", tensor.New(1, 4, 8, 8), good, []float32{float32(math.NaN())}, nil},
 		{"negative sigma", tensor.New(1, 4, 8, 8), good, []float32{-1}, nil},
 		{"SDXL-width conditioning", tensor.New(1, 4, 8, 8), good, []float32{1}, wide},
-		{"huge latent", tensor.New(1, 4, 1, 4096), tensor.New(1, 4, 1, 4096), []float32{1}, nil},
+		{"huge latent", tensor.New(1, 4, 257, 256), tensor.New(1, 4, 257, 256), []float32{1}, nil},
 	}
 	for _, c := range cases {
 		if err := net.Apply(ctx, c.dst, c.xc, make([]float32, len(c.sigma)), c.sigma, c.cond); err == nil {

@@ -21,11 +21,16 @@ type imageSet struct {
 
 func (s *imageSet) image(i int) []float32 { return s.latents[i*s.per : (i+1)*s.per] }
 
-// maxLatentSide bounds the latent size the set is painted at (16384 px).
-const maxLatentSide = 2048
+// maxLatentPixels bounds the latent area the set is painted at: 256x256
+// (a 2048x2048 image), whose set takes 63 MB (60 pictures x 4 channels x
+// float32).
+const maxLatentPixels = 256 * 256
 
-// maxCachedSets bounds how many sizes are kept; the oldest is dropped.
-const maxCachedSets = 6
+// maxCacheBytes bounds the memory of the cached sets; the oldest sizes are
+// dropped first (the newest is always kept).
+const maxCacheBytes = 128 << 20
+
+func setBytes(h, w int) int { return len(catalogue) * latentChannels * h * w * 4 }
 
 // setCache builds each size once; concurrent callers of one size wait for
 // the first.
@@ -46,8 +51,9 @@ func newSetCache(vae *colourVAE) *setCache {
 }
 
 func (c *setCache) get(ctx context.Context, h, w int) (*imageSet, error) {
-	if h < 1 || w < 1 || h > maxLatentSide || w > maxLatentSide {
-		return nil, fmt.Errorf("built-in model: latent size %dx%d outside 1..%d", h, w, maxLatentSide)
+	if h < 1 || w < 1 || h*w > maxLatentPixels {
+		return nil, fmt.Errorf("built-in model: latent %dx%d (image %dx%d) is larger than it supports (%d latent pixels, e.g. 2048x2048)",
+			h, w, h*downscale, w*downscale, maxLatentPixels)
 	}
 	key := [2]int{h, w}
 	c.mu.Lock()
@@ -56,8 +62,14 @@ func (c *setCache) get(ctx context.Context, h, w int) (*imageSet, error) {
 		slot = &setSlot{}
 		c.sets[key] = slot
 		c.order = append(c.order, key)
-		if len(c.order) > maxCachedSets {
-			delete(c.sets, c.order[0])
+		total := 0
+		for _, k := range c.order {
+			total += setBytes(k[0], k[1])
+		}
+		for total > maxCacheBytes && len(c.order) > 1 {
+			old := c.order[0]
+			total -= setBytes(old[0], old[1])
+			delete(c.sets, old)
 			c.order = c.order[1:]
 		}
 	}
