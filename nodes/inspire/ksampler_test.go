@@ -74,7 +74,7 @@ func (f *fixture) inputs(batch int, sampler, noiseMode, batchMode string) nodes.
 		"sampler_name": sampler, "scheduler": "karras",
 		"positive": f.pos, "negative": f.neg,
 		"latent_image": &nodes.Latent{Samples: tensor.New(batch, 4, 8, 8)},
-		"denoise": 1.0, "noise_mode": noiseMode, "batch_seed_mode": batchMode,
+		"denoise":      1.0, "noise_mode": noiseMode, "batch_seed_mode": batchMode,
 		"variation_seed": int64(77), "variation_strength": 0.0,
 	}
 }
