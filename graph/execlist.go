@@ -65,6 +65,7 @@ func (l *execList) add(id string, includeLazy bool) {
 		from, to string
 	}
 	var links []edge
+	var added []string
 	for len(stack) > 0 {
 		cur := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -75,7 +76,7 @@ func (l *execList) add(id string, includeLazy bool) {
 		l.pending[cur] = l.seq
 		l.blockCount[cur] = 0
 		l.blocking[cur] = nil
-		l.readyIDs = append(l.readyIDs, cur) // the newest sequence: sorted append
+		added = append(added, cur)
 		n := l.p.Nodes[cur]
 		if n == nil {
 			continue
@@ -104,6 +105,13 @@ func (l *execList) add(id string, includeLazy bool) {
 	}
 	for _, e := range links {
 		l.addStrongLink(e.from, e.to)
+	}
+	// New nodes carry the newest sequence numbers: appending the unblocked
+	// ones keeps readyIDs sorted.
+	for _, id := range added {
+		if l.blockCount[id] == 0 {
+			l.readyIDs = append(l.readyIDs, id)
+		}
 	}
 }
 
