@@ -20,29 +20,42 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkApply is one model evaluation on the [1,4,64,64] benchmark
-// latent; ns/elem is wall time per latent element, cpu-ns/elem the CPU
-// time summed over all worker threads.
+// latent, with the Go kernel and (where the CPU has it) the AVX2 one, as
+// the in-run baseline; ns/elem is wall time per latent element,
+// cpu-ns/elem the CPU time summed over all worker threads.
 func BenchmarkApply(b *testing.B) {
+	vector := useAVX2
+	defer func() { useAVX2 = vector }()
 	for _, kind := range []sampling.Parameterization{sampling.EPS, sampling.VPrediction, sampling.Const} {
-		b.Run([]string{"eps", "v", "flow"}[kind], func(b *testing.B) {
-			m := New(kind)
-			xc := tensor.New(1, 4, 64, 64)
-			for i := range xc.Data {
-				xc.Data[i] = float32(i%23)/11 - 1
+		for _, kernel := range []string{"go", "avx2"} {
+			if kernel == "avx2" && !vector {
+				continue
 			}
-			dst := tensor.New(xc.Shape...)
-			c := Cond(Positive)
-			sig := []float32{0.7}
-			b.ReportAllocs()
-			start := cpuTime()
-			for b.Loop() {
-				if err := m.Apply(b.Context(), dst, xc, sig, sig, &c); err != nil {
-					b.Fatal(err)
-				}
-			}
-			n := float64(b.N * len(xc.Data))
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/elem")
-			b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/n, "cpu-ns/elem")
-		})
+			b.Run([]string{"eps", "v", "flow"}[kind]+"/"+kernel, func(b *testing.B) {
+				useAVX2 = kernel == "avx2"
+				benchApply(b, kind)
+			})
+		}
 	}
+}
+
+func benchApply(b *testing.B, kind sampling.Parameterization) {
+	m := New(kind)
+	xc := tensor.New(1, 4, 64, 64)
+	for i := range xc.Data {
+		xc.Data[i] = float32(i%23)/11 - 1
+	}
+	dst := tensor.New(xc.Shape...)
+	c := Cond(Positive)
+	sig := []float32{0.7}
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		if err := m.Apply(b.Context(), dst, xc, sig, sig, &c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	n := float64(b.N * len(xc.Data))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/elem")
+	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/n, "cpu-ns/elem")
 }

@@ -25,7 +25,7 @@ var (
 )
 
 func startPool() {
-	poolSize = runtime.GOMAXPROCS(0)
+	poolSize = runtime.NumCPU()
 	poolWork = make(chan task, poolSize)
 	for range poolSize - 1 {
 		go func() {
@@ -37,11 +37,12 @@ func startPool() {
 	}
 }
 
-// parallelRows runs job over [0, n) in one chunk per core; the calling
+// parallelRows runs job over [0, n) in one chunk per usable core
+// (GOMAXPROCS may be lowered after the pool started); the calling
 // goroutine takes the last chunk. Small inputs run inline.
 func parallelRows(job rangeJob, n int, wg *sync.WaitGroup) {
 	poolOnce.Do(startPool)
-	parts := poolSize
+	parts := min(poolSize, runtime.GOMAXPROCS(0))
 	if parts > n {
 		parts = n
 	}
