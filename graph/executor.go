@@ -3,7 +3,9 @@ package graph
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,7 +86,7 @@ type Outcome struct {
 // running node sees its context cancelled, no further node starts, and
 // execution_interrupted is reported. Node expansion (spec 4.6) is not
 // supported: Go nodes cannot return subgraphs.
-func (e *Executor) Execute(ctx context.Context, req Request, ev Events) Outcome {
+func (e *Executor) Execute(ctx context.Context, req Request, ev Events) (out Outcome) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r := &run{e: e, ctx: ctx, req: req, ev: ev, p: req.Prompt,
@@ -92,7 +94,15 @@ func (e *Executor) Execute(ctx context.Context, req Request, ev Events) Outcome 
 	if r.p == nil {
 		r.p = &Prompt{Nodes: map[string]*Node{}}
 	}
-	out := r.execute()
+	defer func() {
+		// Node panics are caught per call; this catches the rest (an
+		// Events implementation, a bug here) so the server survives.
+		if rec := recover(); rec != nil {
+			r.logger().Error("graph: executor panic", "prompt_id", req.PromptID, "panic", rec, "stack", string(debug.Stack()))
+			out = Outcome{Status: "error", Outputs: map[string]map[string][]any{}, Meta: map[string]any{}, Messages: r.messages}
+		}
+	}()
+	out = r.execute()
 	if e.freeAfterRun.Swap(false) {
 		e.cache.clear()
 	}
@@ -132,6 +142,13 @@ const (
 )
 
 func now() int64 { return time.Now().UnixMilli() }
+
+func (r *run) logger() *slog.Logger {
+	if r.e.env != nil && r.e.env.Logger != nil {
+		return r.e.env.Logger
+	}
+	return slog.Default()
+}
 
 func (r *run) message(name string, payload any) {
 	r.messages = append(r.messages, [2]any{name, payload})

@@ -463,3 +463,18 @@ func TestDefaultWorkflowOrder(t *testing.T) {
 	eq(t, "status", out.Status, "success")
 	eq(t, "order", log.take(), []string{"4", "5", "7", "6", "3", "8", "9"})
 }
+
+type panickyEvents struct{ recorder }
+
+func (p *panickyEvents) Executing(pid, id, display string) { panic("events broke") }
+
+func TestExecutorSurvivesEventsPanic(t *testing.T) {
+	h := newHarness(t, CacheOptions{})
+	p := mustDecode(t, `{"1": {"class_type": "Const", "inputs": {"value": 1}}, "2": {"class_type": "Show", "inputs": {"value": ["1", 0]}}}`)
+	v := Validate(h.reg, nil, p, nil)
+	out := h.ex.Execute(context.Background(), Request{PromptID: "P", Prompt: p, Outputs: v.Outputs}, &panickyEvents{})
+	eq(t, "status", [2]any{out.Status, out.Completed}, [2]any{"error", false})
+	// The executor is still usable.
+	_, _, out, _ = h.run(context.Background(), `{"1": {"class_type": "Const", "inputs": {"value": 1}}, "2": {"class_type": "Show", "inputs": {"value": ["1", 0]}}}`)
+	eq(t, "next run", out.Status, "success")
+}

@@ -65,7 +65,8 @@ func Validate(reg *nodes.Registry, env *nodes.Env, p *Prompt, partialTargets []s
 		return v
 	}
 
-	val := &validator{env: env, p: p, classes: classes, memo: make(map[string]*nodeResult, len(p.IDs))}
+	val := &validator{env: env, p: p, classes: classes, memo: make(map[string]*nodeResult, len(p.IDs)),
+		combos: map[*nodes.Input][]any{}}
 	var failedDetails []string
 	for _, o := range outputs {
 		res, exc := val.node(o)
@@ -150,6 +151,7 @@ type validator struct {
 	p       *Prompt
 	classes map[string]*nodes.Class
 	memo    map[string]*nodeResult
+	combos  map[*nodes.Input][]any
 }
 
 // node is upstream's validate_inputs: memoised per node id. A panic while
@@ -246,7 +248,7 @@ func (v *validator) link(n *Node, decl *nodes.Input, val any) (reason *Error, ok
 	received := srcCls.Outputs[l.Slot].Type
 	if !typesCompatible(received, decl) {
 		return newError("return_type_mismatch", "Return type mismatch between linked nodes",
-			fmt.Sprintf("%s, received_type(%s) mismatch input_type(%s)", decl.Name, received, declaredTypeString(v.env, decl)),
+			fmt.Sprintf("%s, received_type(%s) mismatch input_type(%s)", decl.Name, received, v.declaredTypeString(decl)),
 			map[string]any{"input_name": decl.Name, "input_config": v.inputConfig(decl),
 				"received_type": received, "linked_node": []any{l.From, int64(l.Slot)}}), false, nil
 	}
@@ -306,7 +308,7 @@ func (v *validator) literal(decl *nodes.Input, in *Input) *Error {
 		}
 	}
 	if decl.IsCombo() {
-		choices := decl.ComboValues(v.env)
+		choices := v.comboValues(decl)
 		for _, c := range choices {
 			if pyEqual(val, c) {
 				return nil
@@ -422,7 +424,7 @@ func (v *validator) collectErrors(o string, out map[string]*NodeError) {
 func (v *validator) inputConfig(decl *nodes.Input) []any {
 	var choices []any
 	if decl.Choices != nil || decl.ChoicesFunc != nil {
-		choices = decl.ComboValues(v.env)
+		choices = v.comboValues(decl)
 	}
 	return v.inputConfigWith(decl, choices)
 }
@@ -444,11 +446,22 @@ func (v *validator) inputConfigWith(decl *nodes.Input, choices []any) []any {
 
 // declaredTypeString renders the declared type as upstream's message does
 // (a combo's type is its Python list).
-func declaredTypeString(env *nodes.Env, decl *nodes.Input) string {
+func (v *validator) declaredTypeString(decl *nodes.Input) string {
 	if decl.Choices != nil || decl.ChoicesFunc != nil {
-		return pyRepr(normalizeOption(decl.ComboValues(env)))
+		return pyRepr(normalizeOption(v.comboValues(decl)))
 	}
 	return decl.Type
+}
+
+// comboValues lists a combo's values once per validation: a ChoicesFunc
+// may walk model folders, and a prompt may hold many loaders.
+func (v *validator) comboValues(decl *nodes.Input) []any {
+	if vals, ok := v.combos[decl]; ok {
+		return vals
+	}
+	vals := decl.ComboValues(v.env)
+	v.combos[decl] = vals
+	return vals
 }
 
 // normalizeOption makes Go option values (int, float32, []string, ...)
