@@ -256,7 +256,7 @@ func equalF32(a, b []float32) bool {
 func TestConcurrentApply(t *testing.T) {
 	net := testNet(t)
 	ctx := context.Background()
-	shape := []int{1, latentChannels, 16, 24}
+	shape := []int{1, latentChannels, 12, 20}
 	conds := []*sampling.Cond{encodeOne(t, "red"), encodeOne(t, "waves"), nil}
 	xs := make([]*tensor.Tensor, len(conds))
 	want := make([]*tensor.Tensor, len(conds))

@@ -12,7 +12,7 @@ import (
 
 func TestSameSeedSameImage(t *testing.T) {
 	ck := loadBuiltin(t)
-	p := t2i{pos: "a square", neg: "text, watermark", cfg: 7, seed: 42, steps: 12, h: 24, w: 32}
+	p := t2i{pos: "a square", neg: "text, watermark", cfg: 7, seed: 42, steps: 12, h: 16, w: 32}
 	a, ia := p.run(t, ck)
 	b, ib := p.run(t, loadBuiltin(t))
 	if !equalF32(a.Data, b.Data) || !equalF32(ia.Data, ib.Data) {
@@ -52,7 +52,7 @@ func TestPromptsDrawWhatTheySay(t *testing.T) {
 	for seed := range 4 {
 		var images []*tensor.Tensor
 		for _, pr := range prompts {
-			lat, img := t2i{pos: pr.text, neg: "text, watermark", cfg: 8, seed: uint64(seed), steps: 15, h: 32, w: 32}.run(t, ck)
+			lat, img := t2i{pos: pr.text, neg: "text, watermark", cfg: 8, seed: uint64(seed), steps: 15, h: 16, w: 32}.run(t, ck)
 			if i := nearestPicture(t, lat); !hasTags(i, pr.tags...) {
 				t.Errorf("seed %d %q drew %q", seed, pr.text, catalogue[i].caption)
 			}
