@@ -54,7 +54,7 @@ func TestKSamplerAdvancedSplitEqualsWhole(t *testing.T) {
 	base := func() nodes.Inputs {
 		return nodes.Inputs{"model": model, "add_noise": "enable", "noise_seed": uint64(1) << 63, "steps": int64(6), "cfg": 4.0,
 			"sampler_name": "euler", "scheduler": "simple", "positive": enc("green square"), "negative": enc("red"),
-			"latent_image": &nodes.Latent{Samples: tensor.New(1, 4, 8, 8), BatchIndex: []int{3}},
+			"latent_image":  &nodes.Latent{Samples: tensor.New(1, 4, 8, 8), BatchIndex: []int{3}},
 			"start_at_step": int64(0), "end_at_step": int64(10000), "return_with_leftover_noise": "disable"}
 	}
 	node := ksamplerAdvanced()
