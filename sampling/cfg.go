@@ -109,19 +109,21 @@ func (g *Guider) prepare(shape []int) error {
 	g.pos, g.neg = pos, neg
 	g.shape = append([]int(nil), shape...)
 	g.condOut, g.uncondOut = tensor.New(shape...), tensor.New(shape...)
-	g.acc = accumulator{sum: tensor.New(shape...), count: tensor.New(shape...)}
+	g.acc = accumulator{}
+	if !isPlainSide(pos) || !isPlainSide(neg) {
+		g.acc = accumulator{sum: tensor.New(shape...), count: tensor.New(shape...)}
+	}
 	return nil
 }
 
 // side writes the combined prediction of one side's conds into dst.
 func (g *Guider) side(dst *tensor.Tensor, conds []*preparedCond, x *tensor.Tensor, sigma float32) error {
-	if len(conds) == 1 && conds[0].plain {
+	if isPlainSide(conds) {
 		return g.applyModel(dst, x, sigma, conds[0])
 	}
 	g.acc.reset()
 	for _, pc := range conds {
-		pc.crop(x)
-		if err := g.applyModel(pc.out, pc.xin, sigma, pc); err != nil {
+		if err := g.applyModel(pc.out, pc.crop(x), sigma, pc); err != nil {
 			return err
 		}
 		g.acc.add(pc)
@@ -129,6 +131,10 @@ func (g *Guider) side(dst *tensor.Tensor, conds []*preparedCond, x *tensor.Tenso
 	g.acc.divide(dst)
 	return nil
 }
+
+// isPlainSide reports a side with one full-frame, unmasked, strength-1
+// cond: its weighted average is exactly that cond's prediction.
+func isPlainSide(conds []*preparedCond) bool { return len(conds) == 1 && conds[0].plain }
 
 // applyModel is BaseModel.apply_model (spec 1.5) for one cond: scale the
 // input, run the network, turn its output into an x0 prediction.
@@ -205,11 +211,11 @@ type preparedCond struct {
 	fullShape         []int
 }
 
-// crop copies x's area into pc.xin.
-func (pc *preparedCond) crop(x *tensor.Tensor) {
+// crop returns the cond's part of x: x itself for a full-frame cond,
+// else its area copied into pc.xin.
+func (pc *preparedCond) crop(x *tensor.Tensor) *tensor.Tensor {
 	if !pc.hasArea {
-		copy(pc.xin.Data, x.Data)
-		return
+		return x
 	}
 	B, C, H, W := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	ar := pc.area
@@ -222,6 +228,7 @@ func (pc *preparedCond) crop(x *tensor.Tensor) {
 			}
 		}
 	}
+	return pc.xin
 }
 
 // resolveConds prepares every cond of one side for a latent shape.
@@ -254,9 +261,12 @@ func newPreparedCond(c Cond, shape []int) (*preparedCond, error) {
 	strength := condStrength(c.Strength)
 	pc.plain = !pc.hasArea && !pc.hasMask && strength == 1
 	cropShape := []int{B, C, pc.area.Height, pc.area.Width}
-	pc.xin, pc.xc = tensor.New(cropShape...), tensor.New(cropShape...)
-	pc.raw, pc.out = tensor.New(cropShape...), tensor.New(cropShape...)
+	pc.xc, pc.raw = tensor.New(cropShape...), tensor.New(cropShape...)
 	pc.sigmas, pc.timesteps = make([]float32, 0, B), make([]float32, 0, B)
+	if pc.hasArea {
+		pc.xin = tensor.New(cropShape...)
+	}
+	pc.out = tensor.New(cropShape...)
 	pc.mult = areaMult(pc, mask, strength, H, W)
 	return pc, nil
 }
