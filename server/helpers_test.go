@@ -208,3 +208,25 @@ func outPrompt(ids ...string) map[string]any {
 	}
 	return p
 }
+
+// doHost is do with an explicit Host header.
+func (ts *testServer) doHost(t testing.TB, method, path, host string, hdr map[string]string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.http.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	for k, v := range hdr {
+		if k != "Host" {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, data
+}

@@ -1,0 +1,121 @@
+package server
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"comfyd/nodes"
+)
+
+// graphRegistry has tiny node classes run by the real package graph.
+func graphRegistry() *nodes.Registry {
+	reg := nodes.NewRegistry()
+	reg.Register(
+		&nodes.Class{
+			Name:     "TestConst",
+			Required: []nodes.Input{{Name: "value", Type: "INT", Options: nodes.Options{"default": 0, "min": 0, "max": 100}}},
+			Outputs:  []nodes.Output{{Type: "INT"}},
+			Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
+				v, err := in.Int("value")
+				return nodes.Result{Outputs: []any{v}}, err
+			},
+		},
+		&nodes.Class{
+			Name:       "TestSave",
+			OutputNode: true,
+			Required:   []nodes.Input{{Name: "value", Type: "INT"}},
+			Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
+				for i := 1; i <= 2; i++ {
+					ctx.Progress(i, 2)
+					ctx.Preview("JPEG", []byte{0xff, 0xd8})
+				}
+				return nodes.Result{UI: nodes.UI{"images": {nodes.FileRef{Filename: "x.png", Type: "output"}}}}, nil
+			},
+		},
+		&nodes.Class{
+			Name:       "TestFail",
+			OutputNode: true,
+			Required:   []nodes.Input{{Name: "value", Type: "INT"}},
+			Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
+				return nodes.Result{}, errors.New("kaput")
+			},
+		},
+	)
+	return reg
+}
+
+// TestGraphEngine runs prompts through the real executor: a fresh run, a
+// cached re-run, a validation error and an execution error.
+func TestGraphEngine(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.Registry = graphRegistry(); c.Engine = nil })
+	c := ts.dial(t, "?clientId=G")
+	c.next()
+	prompt := map[string]any{
+		"1": map[string]any{"class_type": "TestConst", "inputs": map[string]any{"value": 7.9}},
+		"2": map[string]any{"class_type": "TestSave", "inputs": map[string]any{"value": []any{"1", 0}}},
+	}
+	id := ts.queuePrompt(t, map[string]any{"prompt": prompt, "client_id": "G"})
+	got := c.until(runEnd(id))
+	var kinds []string
+	for _, m := range got {
+		if m.Type != "progress_state" {
+			kinds = append(kinds, m.String())
+		}
+	}
+	want := []string{"status", "status", "execution_start", "execution_cached", "executing", "executing",
+		"progress", "<binary 1>", "progress", "<binary 1>", "executed", "execution_success", "status", "executing"}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("messages\n got %v\nwant %v", kinds, want)
+	}
+	h := ts.waitHistory(t, id)
+	// The queued prompt is the validated one: 7.9 truncated to 7.
+	p := h["prompt"].([]any)[2].(map[string]any)["1"].(map[string]any)["inputs"].(map[string]any)
+	if p["value"] != 7.0 {
+		t.Errorf("coerced value %v", p["value"])
+	}
+	if out := h["outputs"].(map[string]any)["2"]; out == nil {
+		t.Errorf("outputs %v", h["outputs"])
+	}
+
+	id2 := ts.queuePrompt(t, map[string]any{"prompt": prompt, "client_id": "G"})
+	got = c.until(runEnd(id2))
+	kinds = nil
+	for _, m := range got {
+		if m.Type != "progress_state" {
+			kinds = append(kinds, m.String())
+		}
+	}
+	want = []string{"status", "status", "execution_start", "execution_cached", "executed", "execution_success", "status", "executing"}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("cached run\n got %v\nwant %v", kinds, want)
+	}
+
+	bad := map[string]any{"1": map[string]any{"class_type": "TestConst", "inputs": map[string]any{"value": 500}},
+		"2": map[string]any{"class_type": "TestSave", "inputs": map[string]any{"value": []any{"1", 0}}}}
+	code, body := ts.postJSON(t, "/prompt", map[string]any{"prompt": bad})
+	if code != 400 || !strings.Contains(string(body), `"type":"value_bigger_than_max"`) || !strings.Contains(string(body), `"dependent_outputs":["2"]`) {
+		t.Errorf("validation error: %d %s", code, body)
+	}
+	code, body = ts.postJSON(t, "/prompt", map[string]any{"prompt": map[string]any{"1": map[string]any{"class_type": "Nope", "inputs": map[string]any{}}}})
+	if code != 400 || !strings.Contains(string(body), `"node_errors":{}`) {
+		t.Errorf("unknown class: %d %s", code, body)
+	}
+
+	fail := map[string]any{
+		"1": map[string]any{"class_type": "TestConst", "inputs": map[string]any{"value": 3}},
+		"3": map[string]any{"class_type": "TestFail", "inputs": map[string]any{"value": []any{"1", 0}}},
+	}
+	id3 := ts.queuePrompt(t, map[string]any{"prompt": fail, "client_id": "G"})
+	got = c.until(runEnd(id3))
+	var errMsg map[string]any
+	for _, m := range got {
+		if m.Type == "execution_error" {
+			errMsg = m.Data
+		}
+	}
+	if errMsg == nil || errMsg["node_id"] != "3" || !strings.Contains(errMsg["exception_message"].(string), "kaput") {
+		t.Errorf("execution_error %v", errMsg)
+	}
+}
