@@ -183,7 +183,7 @@ func KSamplerInspire(ctx context.Context, in NodeInputs, nz InspireNoise, denois
 	if err != nil {
 		return KSamplerResult{}, err
 	}
-	return inspireSample(ctx, in, nz, true, total, start, -1, true, start)
+	return inspireSample(ctx, in, nz, true, total, start, -1, true)
 }
 
 // KSamplerAdvancedInspire is KSamplerAdvanced (inspire): start/end steps
@@ -193,14 +193,14 @@ func KSamplerAdvancedInspire(ctx context.Context, in NodeInputs, nz InspireNoise
 	if err := in.check(); err != nil {
 		return KSamplerResult{}, err
 	}
-	res, err := inspireSample(ctx, in, nz, addNoise, in.Steps, startAtStep, endAtStep, returnWithLeftoverNoise, startAtStep)
+	res, err := inspireSample(ctx, in, nz, addNoise, in.Steps, startAtStep, endAtStep, returnWithLeftoverNoise)
 	if err == nil && !returnWithLeftoverNoise && !res.Skipped && res.Denoised != nil {
 		res.Output, res.Returned = res.Denoised, ReturnedDenoised
 	}
 	return res, err
 }
 
-func inspireSample(ctx context.Context, in NodeInputs, nz InspireNoise, addNoise bool, steps, start, end int, leftover bool, reportStart int) (KSamplerResult, error) {
+func inspireSample(ctx context.Context, in NodeInputs, nz InspireNoise, addNoise bool, steps, start, end int, leftover bool) (KSamplerResult, error) {
 	fn, err := in.schedulerFunc()
 	if err != nil {
 		return KSamplerResult{}, err
@@ -216,7 +216,7 @@ func inspireSample(ctx context.Context, in NodeInputs, nz InspireNoise, addNoise
 	if err != nil {
 		return KSamplerResult{}, err
 	}
-	w, err := AdvancedWindow(in.Model.Sampling, fn, in.Sampler, steps, start, end, leftover, reportStart)
+	w, err := AdvancedWindow(in.Model.Sampling, fn, in.Sampler, steps, start, end, leftover)
 	if err != nil {
 		return KSamplerResult{}, err
 	}

@@ -97,12 +97,12 @@ func InspireWindow(ms ModelSampling, fn SchedulerFunc, sampler string, steps int
 	if err != nil {
 		return Window{}, err
 	}
-	return AdvancedWindow(ms, fn, sampler, total, start, endAtStep, leftoverNoise, start)
+	return AdvancedWindow(ms, fn, sampler, total, start, endAtStep, leftoverNoise)
 }
 
 // AdvancedWindow is KSamplerAdvanced (inspire)'s schedule: steps total,
-// window [startAtStep, endAtStep]. reportStart is recorded as StartStep.
-func AdvancedWindow(ms ModelSampling, fn SchedulerFunc, sampler string, steps, startAtStep, endAtStep int, leftoverNoise bool, reportStart int) (Window, error) {
+// window [startAtStep, endAtStep] (endAtStep < 0: none).
+func AdvancedWindow(ms ModelSampling, fn SchedulerFunc, sampler string, steps, startAtStep, endAtStep int, leftoverNoise bool) (Window, error) {
 	if steps < 1 {
 		return Window{}, fmt.Errorf("steps must be at least 1, got %d", steps)
 	}
@@ -110,7 +110,7 @@ func AdvancedWindow(ms ModelSampling, fn SchedulerFunc, sampler string, steps, s
 	if err != nil {
 		return Window{}, err
 	}
-	w := Window{TotalSteps: steps, StartStep: reportStart, Total: totalSigmas}
+	w := Window{TotalSteps: steps, StartStep: startAtStep, Total: totalSigmas}
 	w.Sigmas, w.Skipped = SeparatedWindow(totalSigmas, startAtStep, endAtStep, leftoverNoise)
 	return w, nil
 }
