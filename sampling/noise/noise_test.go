@@ -395,3 +395,16 @@ func TestPrepareMethodDefaultIsLinear(t *testing.T) {
 		}
 	}
 }
+
+// Randn must not allocate after construction, on the split path included.
+func TestRandnDoesNotAllocate(t *testing.T) {
+	for _, n := range []int{5, 16, 33, 4 * 64 * 64, 4 * 4 * 128 * 128} {
+		dst := make([]float32, n)
+		for _, g := range []Generator{NewCPU(1), NewCUDA(1)} {
+			g.Randn(dst) // start the helper pool outside the measurement
+			if a := testing.AllocsPerRun(5, func() { g.Randn(dst) }); a != 0 {
+				t.Errorf("%T.Randn(%d values): %v allocations per call", g, n, a)
+			}
+		}
+	}
+}
