@@ -106,6 +106,10 @@ func AdvancedWindow(ms ModelSampling, fn SchedulerFunc, sampler string, steps, s
 	if steps < 1 {
 		return Window{}, fmt.Errorf("steps must be at least 1, got %d", steps)
 	}
+	if startAtStep < 0 {
+		// Python would slice from the end; the widgets never allow it.
+		return Window{}, fmt.Errorf("start step %d is negative (denoise above 1?)", startAtStep)
+	}
 	totalSigmas, err := SigmasForSamplerFunc(fn, ms, steps, sampler)
 	if err != nil {
 		return Window{}, err

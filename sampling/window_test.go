@@ -59,4 +59,9 @@ func TestSeparatedWindow(t *testing.T) {
 	if _, _, err := sampling.InspireSteps(10, 0); err == nil {
 		t.Error("denoise 0 accepted")
 	}
+	ms := sampling.NewDiscrete(sampling.ScaledLinear, sampling.EPS)
+	fn, _ := sampling.LookupScheduler("karras")
+	if _, err := sampling.InspireWindow(ms, fn, "euler", 10, 1.5, -1, true); err == nil {
+		t.Error("denoise above 1 (negative start) accepted")
+	}
 }
