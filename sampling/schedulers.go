@@ -40,8 +40,8 @@ func LookupScheduler(name string) (SchedulerFunc, error) {
 // CalculateSigmas is ComfyUI's calculate_sigmas extended with the Inspire
 // extras (Impact's calculate_sigmas without the sampler rule).
 func CalculateSigmas(ms ModelSampling, scheduler string, steps int) ([]float32, error) {
-	if steps < 1 {
-		return nil, fmt.Errorf("steps must be at least 1, got %d", steps)
+	if steps < 1 || steps > MaxScheduleSteps {
+		return nil, fmt.Errorf("schedule of %d steps is outside 1..%d", steps, MaxScheduleSteps)
 	}
 	fn, err := LookupScheduler(scheduler)
 	if err != nil {
@@ -58,8 +58,16 @@ func SigmasForSampler(ms ModelSampling, scheduler string, steps int, sampler str
 	}, ms, steps, sampler)
 }
 
+// MaxScheduleSteps bounds a schedule's length: a tiny denoise multiplies
+// the steps (steps/denoise) and must fail cleanly rather than exhaust
+// memory.
+const MaxScheduleSteps = 1 << 20
+
 // SigmasForSamplerFunc is SigmasForSampler with a scheduler function.
 func SigmasForSamplerFunc(fn SchedulerFunc, ms ModelSampling, steps int, sampler string) ([]float32, error) {
+	if steps < 1 || steps > MaxScheduleSteps {
+		return nil, fmt.Errorf("schedule of %d steps is outside 1..%d", steps, MaxScheduleSteps)
+	}
 	discard := DiscardsPenultimate(sampler)
 	if discard {
 		steps++

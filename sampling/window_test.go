@@ -61,6 +61,9 @@ func TestSeparatedWindow(t *testing.T) {
 	}
 	ms := sampling.NewDiscrete(sampling.ScaledLinear, sampling.EPS)
 	fn, _ := sampling.LookupScheduler("karras")
+	if _, err := sampling.ComfySetSteps(fn, ms, "euler", 10, 1e-9); err == nil {
+		t.Error("10^10-step schedule accepted")
+	}
 	if _, err := sampling.InspireWindow(ms, fn, "euler", 10, 1.5, -1, true); err == nil {
 		t.Error("denoise above 1 (negative start) accepted")
 	}
