@@ -189,6 +189,9 @@ func resizeMask(mask *tensor.Tensor, H, W int) (*tensor.Tensor, error) {
 	default:
 		return nil, fmt.Errorf("sampling: mask must be [B,H,W] or [H,W], got %v", mask)
 	}
+	if tensor.Numel(mask.Shape) == 0 {
+		return nil, fmt.Errorf("sampling: empty mask %v", mask)
+	}
 	if mask.Shape[1] == H && mask.Shape[2] == W {
 		return mask, nil
 	}
