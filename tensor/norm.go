@@ -1,0 +1,86 @@
+package tensor
+
+import "math"
+
+// GroupNorm normalises x [n, c, hw] over groups of c/groups channels with
+// statistics accumulated in float64, then applies the per-channel affine
+// gamma, beta (nil for none). dst may alias x.
+func GroupNorm(dst, x []float32, n, c, hw, groups int, eps float64, gamma, beta []float32) {
+	cpg := c / groups
+	size := cpg * hw
+	for b := range n {
+		for g := range groups {
+			off := (b*c + g*cpg) * hw
+			seg := x[off : off+size]
+			var sum float64
+			for _, v := range seg {
+				sum += float64(v)
+			}
+			mean := sum / float64(size)
+			var sq float64
+			for _, v := range seg {
+				d := float64(v) - mean
+				sq += d * d
+			}
+			inv := 1 / math.Sqrt(sq/float64(size)+eps)
+			for ci := range cpg {
+				ch := g*cpg + ci
+				scale, shift := inv, -mean*inv
+				if gamma != nil {
+					scale *= float64(gamma[ch])
+					shift = shift*float64(gamma[ch]) + float64(beta[ch])
+				}
+				s, t := float32(scale), float32(shift)
+				src := seg[ci*hw : (ci+1)*hw]
+				out := dst[off+ci*hw : off+(ci+1)*hw]
+				for i, v := range src {
+					out[i] = v*s + t
+				}
+			}
+		}
+	}
+}
+
+// LayerNorm normalises each of the rows of x [rows, dim] (float64
+// statistics) and applies gamma, beta. dst may alias x.
+func LayerNorm(dst, x []float32, rows, dim int, eps float64, gamma, beta []float32) {
+	for r := range rows {
+		src := x[r*dim : (r+1)*dim]
+		out := dst[r*dim : (r+1)*dim]
+		var sum float64
+		for _, v := range src {
+			sum += float64(v)
+		}
+		mean := sum / float64(dim)
+		var sq float64
+		for _, v := range src {
+			d := float64(v) - mean
+			sq += d * d
+		}
+		inv := 1 / math.Sqrt(sq/float64(dim)+eps)
+		for i, v := range src {
+			out[i] = float32((float64(v)-mean)*inv)*gamma[i] + beta[i]
+		}
+	}
+}
+
+// SoftmaxRows replaces each row of x [rows, n] by its softmax.
+func SoftmaxRows(x []float32, rows, n int) {
+	for r := range rows {
+		row := x[r*n : (r+1)*n]
+		m := float32(math.Inf(-1))
+		for _, v := range row {
+			m = max(m, v)
+		}
+		var sum float64
+		for i, v := range row {
+			e := float32(math.Exp(float64(v - m)))
+			row[i] = e
+			sum += float64(e)
+		}
+		inv := float32(1 / sum)
+		for i := range row {
+			row[i] *= inv
+		}
+	}
+}
