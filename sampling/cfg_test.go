@@ -1,6 +1,7 @@
 package sampling_test
 
 import (
+	"math"
 	"testing"
 
 	"comfyd/sampling"
@@ -134,6 +135,40 @@ func TestGuiderPercentageArea(t *testing.T) {
 	for i := range explicit {
 		if explicit[i] != percent[i] {
 			t.Fatalf("value %d: explicit %v, percentage %v", i, explicit[i], percent[i])
+		}
+	}
+}
+
+// A masked cond weighs in only where its mask is set: with a full-frame
+// cond beside it, the prediction is the plain one outside the mask and the
+// average of both inside (mask given at pixel resolution, resized).
+func TestGuiderMaskedCond(t *testing.T) {
+	m, _ := analytic.NewModel("sd1_eps")
+	x := testLatent(1, 4, 8, 8)
+	const sigma = 0.8
+	p := predict(t, m, x, sigma, analytic.Cond(analytic.Positive))
+	n := predict(t, m, x, sigma, analytic.Cond(analytic.Negative))
+	masked := analytic.Cond(analytic.Negative)
+	masked.Mask = tensor.New(1, 64, 64)
+	for y := range 64 {
+		for xx := range 32 {
+			masked.Mask.Data[y*64+xx] = 1
+		}
+	}
+	g := sampling.NewGuider(m, sampling.Conditioning{analytic.Cond(analytic.Positive), masked}, analytic.Conditioning(analytic.Negative), 1)
+	got := tensor.New(x.Shape...)
+	if err := g.Denoise(got, nil, x, sigma); err != nil {
+		t.Fatal(err)
+	}
+	for c := range 4 {
+		for y := range 8 {
+			in, out := (c*8+y)*8+1, (c*8+y)*8+6
+			if want := (p.Data[in] + n.Data[in]) / 2; math.Abs(float64(got.Data[in]-want)) > 1e-6 {
+				t.Fatalf("inside the mask: %v, want %v", got.Data[in], want)
+			}
+			if got.Data[out] != p.Data[out] {
+				t.Fatalf("outside the mask: %v, want %v", got.Data[out], p.Data[out])
+			}
 		}
 	}
 }
