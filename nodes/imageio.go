@@ -193,6 +193,16 @@ func decodeFrames(data []byte) (frames []image.Image, hasAlpha bool, err error) 
 		}
 		return []image.Image{applyOrientation(img, jpegOrientation(data))}, false, nil
 	case "gif":
+		// Every frame is decoded and composited up front: bound the total
+		// before the decoder allocates (a tiny GIF can hold many large,
+		// highly compressible frames).
+		n, err := gifFrameCount(data)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := CheckTensorSize("decoded GIF frames", n, cfg.Height, cfg.Width, 5); err != nil {
+			return nil, false, err
+		}
 		g, err := gif.DecodeAll(bytes.NewReader(data))
 		if err != nil {
 			return nil, false, err
@@ -201,6 +211,59 @@ func decodeFrames(data []byte) (frames []image.Image, hasAlpha bool, err error) 
 		return frames, transparent, nil
 	}
 	return nil, false, fmt.Errorf("image format %q is not supported (supported: PNG, JPEG, GIF)", format)
+}
+
+// gifFrameCount walks a GIF's block structure without decoding pixels and
+// returns its number of image frames.
+func gifFrameCount(d []byte) (int, error) {
+	bad := errors.New("cannot read image: malformed GIF")
+	if len(d) < 13 {
+		return 0, bad
+	}
+	p := 13
+	if d[10]&0x80 != 0 {
+		p += 3 << (d[10]&7 + 1)
+	}
+	skipSubBlocks := func() bool {
+		for p < len(d) {
+			n := int(d[p])
+			p++
+			if n == 0 {
+				return true
+			}
+			p += n
+		}
+		return false
+	}
+	frames := 0
+	for p < len(d) {
+		switch d[p] {
+		case 0x21: // extension: label, then sub-blocks
+			p += 2
+			if !skipSubBlocks() {
+				return 0, bad
+			}
+		case 0x2c: // image descriptor
+			if p+10 > len(d) {
+				return 0, bad
+			}
+			flags := d[p+9]
+			p += 10
+			if flags&0x80 != 0 {
+				p += 3 << (flags&7 + 1)
+			}
+			p++ // LZW minimum code size
+			if !skipSubBlocks() {
+				return 0, bad
+			}
+			frames++
+		case 0x3b: // trailer
+			return max(frames, 1), nil
+		default:
+			return 0, bad
+		}
+	}
+	return max(frames, 1), nil
 }
 
 // pngHasAlpha follows PIL: colour types 4 and 6 have an alpha band, and a

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"comfyd/tensor"
@@ -123,6 +124,35 @@ func jpegWithOrientation(t *testing.T, img image.Image, o uint16) []byte {
 	app1 = append(app1, seg...)
 	data := buf.Bytes()
 	return append(append(append([]byte{}, data[:2]...), app1...), data[2:]...)
+}
+
+func TestDecodeImageFileRefusesGIFBombs(t *testing.T) {
+	// 4000 frames of 1000x1000, each a few hundred bytes: 4 GPixels decoded.
+	pal := color.Palette{color.RGBA{0, 0, 0, 255}, color.RGBA{255, 0, 0, 255}}
+	frame := image.NewPaletted(image.Rect(0, 0, 1000, 1000), pal)
+	var one bytes.Buffer
+	if err := gif.EncodeAll(&one, &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := gifFrameCount(one.Bytes()); err != nil || n != 1 {
+		t.Fatalf("frame count %d %v", n, err)
+	}
+	// Repeat the image block (everything between the header+palette and
+	// the trailer) to make many frames cheaply.
+	data := one.Bytes()
+	head := 13 // header and screen descriptor (Go writes local palettes)
+	body := data[head : len(data)-1]
+	bomb := append([]byte{}, data[:head]...)
+	for i := 0; i < 4000; i++ {
+		bomb = append(bomb, body...)
+	}
+	bomb = append(bomb, 0x3b)
+	if n, _ := gifFrameCount(bomb); n != 4000 {
+		t.Fatalf("bomb has %d frames", n)
+	}
+	if _, err := DecodeImageFile(writeFile(t, t.TempDir(), "bomb.gif", bomb)); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("GIF bomb: %v", err)
+	}
 }
 
 func TestDecodeJPEGOrientation(t *testing.T) {

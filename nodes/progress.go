@@ -40,7 +40,10 @@ func NewSamplingProgress(ctx *Context, factors [][3]float32, bias [3]float32) *S
 	p := &SamplingProgress{ctx: ctx, factors: factors, bias: bias, size: PreviewSize, now: time.Now}
 	if ctx != nil && ctx.Env != nil && factors != nil {
 		switch ctx.Env.PreviewMethod {
-		case "auto", "latent2rgb", "taesd":
+		case "auto", "latent2rgb":
+			p.preview = true
+		case "taesd":
+			ctx.Log().Warn("TAESD previews are not available in comfyd: using latent2rgb")
 			p.preview = true
 		}
 	}
