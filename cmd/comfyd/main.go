@@ -53,40 +53,10 @@ func run(args []string) int {
 }
 
 func serve(cfg *config, log *slog.Logger) error {
-	folders, err := setupFolders(cfg, log)
+	srv, err := newServer(cfg, log)
 	if err != nil {
 		return err
 	}
-	env := &nodes.Env{Folders: folders, PreviewMethod: cfg.PreviewMethod, NoiseDevice: cfg.NoiseDevice, Logger: log}
-	reg := nodes.NewRegistry()
-	core.Register(reg)
-	inspire.Register(reg)
-
-	dbPath := cfg.Database
-	if dbPath == "" {
-		dbPath = filepath.Join(folders.User, "comfyd.db")
-	}
-	srv, err := server.New(server.Config{
-		Listen:           cfg.Listen,
-		Port:             cfg.Port,
-		Folders:          folders,
-		Registry:         reg,
-		Env:              env,
-		DatabasePath:     dbPath,
-		FrontEndRoot:     cfg.FrontEndRoot,
-		EnableCORSHeader: cfg.EnableCORS,
-		MaxUploadSize:    cfg.maxUploadBytes(),
-		APIKey:           cfg.APIKey,
-		CacheLRU:         cfg.CacheLRU,
-		CacheNone:        cfg.CacheNone,
-		Version:          version(),
-		Logger:           log,
-	})
-	if err != nil {
-		return err
-	}
-	log.Info("store", "database", dbPath)
-	log.Info("nodes", "classes", len(reg.Names()), "preview_method", cfg.PreviewMethod, "noise_device", cfg.NoiseDevice)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -116,6 +86,46 @@ func serve(cfg *config, log *slog.Logger) error {
 		log.Warn("server shutdown", "err", err)
 	}
 	return httpSrv.Shutdown(shutdownCtx)
+}
+
+// newServer builds everything the binary serves: folders, the node
+// registry, the store-backed server. Tests use it to run the real wiring.
+func newServer(cfg *config, log *slog.Logger) (*server.Server, error) {
+	folders, err := setupFolders(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	env := &nodes.Env{Folders: folders, PreviewMethod: cfg.PreviewMethod, NoiseDevice: cfg.NoiseDevice, Logger: log}
+	reg := nodes.NewRegistry()
+	core.Register(reg)
+	inspire.Register(reg)
+
+	dbPath := cfg.Database
+	if dbPath == "" {
+		dbPath = filepath.Join(folders.User, "comfyd.db")
+	}
+	srv, err := server.New(server.Config{
+		Listen:           cfg.Listen,
+		Port:             cfg.Port,
+		Folders:          folders,
+		Registry:         reg,
+		Env:              env,
+		DatabasePath:     dbPath,
+		FrontEndRoot:     cfg.FrontEndRoot,
+		EnableCORSHeader: cfg.EnableCORS,
+		MaxUploadSize:    cfg.maxUploadBytes(),
+		APIKey:           cfg.APIKey,
+		CacheLRU:         cfg.CacheLRU,
+		CacheNone:        cfg.CacheNone,
+		Version:          version(),
+		Logger:           log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("store", "database", dbPath)
+	log.Info("nodes", "classes", len(reg.Names()), "preview_method", cfg.PreviewMethod, "noise_device", cfg.NoiseDevice)
+	return srv, nil
 }
 
 // setupFolders creates the folders and logs what comfyd uses and finds.
