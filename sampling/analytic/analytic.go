@@ -75,7 +75,8 @@ func NewModel(config string) (*sampling.Model, error) {
 	return nil, fmt.Errorf("analytic: unknown model configuration %q", config)
 }
 
-// PatternLatent is the spec's "pattern" input latent in VAE units.
+// PatternLatent is the spec's "pattern" input latent in VAE units; shape
+// is [B,C,H,W].
 func PatternLatent(shape ...int) *tensor.Tensor {
 	t := tensor.New(shape...)
 	i := 0
@@ -100,6 +101,9 @@ func (m *Model) Apply(ctx context.Context, dst, xc *tensor.Tensor, timestep, sig
 	}
 	if len(sigma) != xc.Shape[0] {
 		return fmt.Errorf("analytic: %d sigmas for batch %d", len(sigma), xc.Shape[0])
+	}
+	if c == nil {
+		return fmt.Errorf("analytic: no cond")
 	}
 	prior, ok := c.Extra[ExtraKey].(Prior)
 	if !ok || (prior != Positive && prior != Negative) {
