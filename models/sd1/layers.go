@@ -1,0 +1,145 @@
+package sd1
+
+import (
+	"math"
+
+	"comfyd/tensor"
+)
+
+// linear is a PyTorch Linear: weight [out, in], optional bias.
+type linear struct {
+	w, b    []float32
+	in, out int
+}
+
+func (l *loader) linear(name string, in, out int, bias bool) linear {
+	ln := linear{in: in, out: out, w: l.get(name+".weight", out, in)}
+	if bias {
+		ln.b = l.get(name+".bias", out)
+	}
+	return ln
+}
+
+// forward maps x [rows, in] to dst [rows, out].
+func (ln linear) forward(dst, x []float32, rows int) {
+	tensor.Linear(dst[:rows*ln.out], x[:rows*ln.in], rows, ln.in, ln.w, ln.out, ln.b)
+}
+
+// conv2d is a PyTorch Conv2d with symmetric padding unless overridden.
+type conv2d struct {
+	w, b []float32
+	p    tensor.Conv2DParams
+}
+
+func (l *loader) conv(name string, in, out, k, stride, pad int) conv2d {
+	return conv2d{
+		w: l.get(name+".weight", out, in, k, k),
+		b: l.get(name+".bias", out),
+		p: tensor.Conv2DParams{InC: in, OutC: out, KH: k, KW: k, Stride: stride, PadTop: pad, PadLeft: pad, PadBottom: pad, PadRight: pad},
+	}
+}
+
+// forward convolves x [n, in, h, w] and returns the output with its size.
+func (c conv2d) forward(x []float32, n, h, w int) ([]float32, int, int) {
+	oh, ow := c.p.OutSize(h, w)
+	out := make([]float32, n*c.p.OutC*oh*ow)
+	tensor.Conv2D(out, x, n, h, w, c.w, c.b, c.p)
+	return out, oh, ow
+}
+
+// norm holds a GroupNorm or LayerNorm affine transform.
+type norm struct {
+	g, b []float32
+	eps  float64
+}
+
+func (l *loader) norm(name string, ch int, eps float64) norm {
+	return norm{g: l.get(name+".weight", ch), b: l.get(name+".bias", ch), eps: eps}
+}
+
+// groupNorm returns GroupNorm(32) of x [n, c, hw], optionally followed by
+// SiLU.
+func (nm norm) groupNorm(x []float32, n, c, hw int, silu bool) []float32 {
+	out := make([]float32, len(x))
+	tensor.GroupNorm(out, x, n, c, hw, 32, nm.eps, nm.g, nm.b)
+	if silu {
+		tensor.SiLU(out)
+	}
+	return out
+}
+
+// layerNorm returns LayerNorm of x [rows, dim].
+func (nm norm) layerNorm(x []float32, rows, dim int) []float32 {
+	out := make([]float32, rows*dim)
+	tensor.LayerNorm(out, x, rows, dim, nm.eps, nm.g, nm.b)
+	return out
+}
+
+// attentionChunk caps the score matrix of one attention call (floats).
+const attentionChunk = 16 << 20
+
+// attention computes softmax(q·kᵀ·scale [+ causal mask])·v per head for one
+// batch element: q [n, heads·dh], k and v [m, heads·dh], out [n, heads·dh].
+// Query rows are processed in chunks so the score matrix stays bounded.
+func attention(out, q, k, v []float32, n, m, heads, dh int, causal bool) {
+	stride := heads * dh
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	rows := max(1, min(n, attentionChunk/max(m, 1)))
+	scores := make([]float32, rows*m)
+	for hd := range heads {
+		off := hd * dh
+		for r0 := 0; r0 < n; r0 += rows {
+			nr := min(rows, n-r0)
+			s := scores[:nr*m]
+			tensor.Gemm(false, true, nr, m, dh, scale, q[r0*stride+off:], stride, k[off:], stride, 0, s, m)
+			if causal {
+				for i := range nr {
+					row := s[i*m : (i+1)*m]
+					for j := r0 + i + 1; j < m; j++ {
+						row[j] = float32(math.Inf(-1))
+					}
+				}
+			}
+			tensor.SoftmaxRows(s, nr, m)
+			tensor.Gemm(false, false, nr, dh, m, 1, s, m, v[off:], stride, 0, out[r0*stride+off:], stride)
+		}
+	}
+}
+
+// transpose2 writes the [a, b] matrix src as [b, a] into dst.
+func transpose2(dst, src []float32, a, b int) {
+	const blk = 32
+	for i0 := 0; i0 < a; i0 += blk {
+		for j0 := 0; j0 < b; j0 += blk {
+			for i := i0; i < min(i0+blk, a); i++ {
+				for j := j0; j < min(j0+blk, b); j++ {
+					dst[j*a+i] = src[i*b+j]
+				}
+			}
+		}
+	}
+}
+
+// upsampleNearest resizes x [n, c, h, w] to [n, c, oh, ow] with PyTorch's
+// "nearest" rule (source index floor(dst·in/out)).
+func upsampleNearest(x []float32, n, c, h, w, oh, ow int) []float32 {
+	out := make([]float32, n*c*oh*ow)
+	sy, sx := float32(h)/float32(oh), float32(w)/float32(ow)
+	xs := make([]int, ow)
+	for j := range ow {
+		xs[j] = min(int(float32(j)*sx), w-1)
+	}
+	for p := range n * c {
+		src := x[p*h*w : (p+1)*h*w]
+		dst := out[p*oh*ow : (p+1)*oh*ow]
+		for i := range oh {
+			iy := min(int(float32(i)*sy), h-1)
+			row := src[iy*w : (iy+1)*w]
+			drow := dst[i*ow : (i+1)*ow]
+			for j, ix := range xs {
+				drow[j] = row[ix]
+			}
+		}
+	}
+	return out
+}

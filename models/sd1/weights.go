@@ -1,0 +1,104 @@
+package sd1
+
+import (
+	"fmt"
+
+	"comfyd/models/safetensors"
+	"comfyd/tensor"
+)
+
+// Source is where weights come from: a safetensors file, or (in tests) a
+// map of tensors.
+type Source interface {
+	Shape(name string) ([]int, bool)
+	Float32(name string) (*tensor.Tensor, error)
+}
+
+// FileSource adapts an open safetensors file.
+type FileSource struct{ File *safetensors.File }
+
+func (s FileSource) Shape(name string) ([]int, bool) {
+	i, ok := s.File.Tensors[name]
+	return i.Shape, ok
+}
+
+func (s FileSource) Float32(name string) (*tensor.Tensor, error) { return s.File.Float32(name) }
+
+// MapSource serves tensors from memory.
+type MapSource map[string]*tensor.Tensor
+
+func (m MapSource) Shape(name string) ([]int, bool) {
+	t, ok := m[name]
+	if !ok {
+		return nil, false
+	}
+	return t.Shape, true
+}
+
+func (m MapSource) Float32(name string) (*tensor.Tensor, error) {
+	t, ok := m[name]
+	if !ok {
+		return nil, fmt.Errorf("missing tensor %q", name)
+	}
+	return t, nil
+}
+
+// loader reads weights under a key prefix and keeps the first error, so
+// model constructors read as a list of layers.
+type loader struct {
+	src    Source
+	prefix string
+	err    *error
+	// progress, if set, is called with the element count of every tensor
+	// read.
+	progress func(n int)
+}
+
+func newLoader(src Source, prefix string, progress func(int)) *loader {
+	var err error
+	return &loader{src: src, prefix: prefix, err: &err, progress: progress}
+}
+
+func (l *loader) sub(prefix string) *loader {
+	c := *l
+	c.prefix = l.prefix + prefix
+	return &c
+}
+
+func (l *loader) fail(err error) {
+	if *l.err == nil {
+		*l.err = err
+	}
+}
+
+// get reads prefix+name and checks its element count (shapes differ in
+// harmless ways, e.g. 1×1 conv weights stored as [o,i] or [o,i,1,1]).
+func (l *loader) get(name string, shape ...int) []float32 {
+	if *l.err != nil {
+		return nil
+	}
+	key := l.prefix + name
+	t, err := l.src.Float32(key)
+	if err != nil {
+		l.fail(fmt.Errorf("checkpoint tensor %s: %w", key, err))
+		return nil
+	}
+	if t.Numel() != tensor.Numel(shape) {
+		l.fail(fmt.Errorf("checkpoint tensor %s has shape %v, want %v", key, t.Shape, shape))
+		return nil
+	}
+	if l.progress != nil {
+		l.progress(t.Numel())
+	}
+	return t.Data
+}
+
+func (l *loader) has(name string) bool {
+	_, ok := l.src.Shape(l.prefix + name)
+	return ok
+}
+
+func (l *loader) shape(name string) []int {
+	s, _ := l.src.Shape(l.prefix + name)
+	return s
+}
