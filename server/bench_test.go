@@ -57,7 +57,9 @@ func BenchmarkPromptToSuccess(b *testing.B) {
 			b.Fatal(err)
 		}
 		var pr PromptResponse
-		if err := json.NewDecoder(resp.Body).Decode(&struct{ PromptID *string `json:"prompt_id"` }{&pr.PromptID}); err != nil {
+		if err := json.NewDecoder(resp.Body).Decode(&struct {
+			PromptID *string `json:"prompt_id"`
+		}{&pr.PromptID}); err != nil {
 			b.Fatal(err)
 		}
 		resp.Body.Close()
@@ -74,6 +76,19 @@ func BenchmarkPromptToSuccess(b *testing.B) {
 // client sends them to every socket) to 100 WebSocket clients on
 // loopback and measures send-to-receive latency at every client.
 func BenchmarkWSFanout100(b *testing.B) {
+	for _, prepared := range []bool{false, true} {
+		for _, pace := range []time.Duration{0, time.Millisecond, 10 * time.Millisecond} {
+			b.Run(fmt.Sprintf("prepared-%v/every-%v", prepared, pace), func(b *testing.B) {
+				defer func(old bool) { preparedBroadcast = old }(preparedBroadcast)
+				preparedBroadcast = prepared
+				benchFanout(b, pace)
+			})
+		}
+	}
+}
+
+// benchFanout sends one progress message per pace (0: back to back).
+func benchFanout(b *testing.B, pace time.Duration) {
 	const clients = 100
 	ts := newTestServer(b)
 	url := "ws" + strings.TrimPrefix(ts.http.URL, "http") + "/ws"
@@ -135,8 +150,8 @@ func BenchmarkWSFanout100(b *testing.B) {
 		sent[i] = time.Now()
 		mu.Unlock()
 		ev.Progress("bench", "3", i, n)
-		if i%20 == 19 {
-			time.Sleep(time.Millisecond) // a sampler's pace: many steps per second, not a tight loop
+		if pace > 0 {
+			time.Sleep(pace)
 		}
 	}
 	wg.Wait()

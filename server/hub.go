@@ -29,6 +29,9 @@ const (
 type frame struct {
 	kind int // websocket.TextMessage or BinaryMessage
 	data []byte
+	// prep is set for broadcasts: the frame is encoded once for every
+	// socket instead of once per socket.
+	prep *websocket.PreparedMessage
 }
 
 // wsClient is one socket: an unbounded-but-capped FIFO drained by a single
@@ -100,7 +103,13 @@ func (c *wsClient) writeLoop() {
 		c.mu.Unlock()
 		for i, f := range batch {
 			_ = c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-			if err := c.conn.WriteMessage(f.kind, f.data); err != nil {
+			var err error
+			if f.prep != nil {
+				err = c.conn.WritePreparedMessage(f.prep)
+			} else {
+				err = c.conn.WriteMessage(f.kind, f.data)
+			}
+			if err != nil {
 				c.mu.Lock()
 				c.closed = true
 				c.frames = nil
@@ -122,7 +131,7 @@ func (c *wsClient) writeLoop() {
 
 // close sends a close frame after the queued frames and stops the writer.
 func (c *wsClient) close(code int, text string) {
-	c.enqueue(frame{websocket.CloseMessage, websocket.FormatCloseMessage(code, text)}, false)
+	c.enqueue(frame{kind: websocket.CloseMessage, data: websocket.FormatCloseMessage(code, text)}, false)
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
@@ -131,6 +140,10 @@ func (c *wsClient) close(code int, text string) {
 	default:
 	}
 }
+
+// preparedBroadcast encodes broadcast frames once (benchmarks turn it off
+// to measure the per-socket baseline).
+var preparedBroadcast = true
 
 // hub is the registry of sockets by sid. Every send goes through it under
 // one lock, so all sockets see messages in emission order.
@@ -176,7 +189,7 @@ func encodeMessage(typ string, data any) []byte {
 
 // send delivers a JSON message to sid, or to every socket when sid is "".
 func (h *hub) send(typ string, data any, sid string) {
-	h.sendFrame(frame{websocket.TextMessage, encodeMessage(typ, data)}, sid, false)
+	h.sendFrame(frame{kind: websocket.TextMessage, data: encodeMessage(typ, data)}, sid, false)
 }
 
 func (h *hub) sendFrame(f frame, sid string, droppable bool) {
@@ -187,6 +200,11 @@ func (h *hub) sendFrame(f frame, sid string, droppable bool) {
 			c.enqueue(f, droppable)
 		}
 		return
+	}
+	if len(h.clients) > 1 && preparedBroadcast {
+		if prep, err := websocket.NewPreparedMessage(f.kind, f.data); err == nil {
+			f.prep = prep
+		}
 	}
 	for _, c := range h.clients {
 		c.enqueue(f, droppable)
@@ -212,7 +230,7 @@ func (h *hub) sendPreview(sid, format string, image []byte, meta previewMeta) {
 	binary.BigEndian.PutUint32(plain[4:], imgFormat)
 	copy(plain[8:], image)
 	if sid == "" {
-		h.sendFrame(frame{websocket.BinaryMessage, plain}, "", true)
+		h.sendFrame(frame{kind: websocket.BinaryMessage, data: plain}, "", true)
 		return
 	}
 	c := h.client(sid)
@@ -220,7 +238,7 @@ func (h *hub) sendPreview(sid, format string, image []byte, meta previewMeta) {
 		return
 	}
 	if !c.wantsPreviewMetadata() {
-		h.sendFrame(frame{websocket.BinaryMessage, plain}, sid, true)
+		h.sendFrame(frame{kind: websocket.BinaryMessage, data: plain}, sid, true)
 		return
 	}
 	meta.ImageType = mime
@@ -230,7 +248,7 @@ func (h *hub) sendPreview(sid, format string, image []byte, meta previewMeta) {
 	binary.BigEndian.PutUint32(b[4:], uint32(len(mj)))
 	copy(b[8:], mj)
 	copy(b[8+len(mj):], image)
-	h.sendFrame(frame{websocket.BinaryMessage, b}, sid, true)
+	h.sendFrame(frame{kind: websocket.BinaryMessage, data: b}, sid, true)
 }
 
 // previewMeta is the JSON header of a type-4 preview frame.
@@ -260,7 +278,7 @@ func (h *hub) sendLogs(entries []LogEntry) {
 	}
 	data := encodeMessage("logs", LogsRaw{Entries: entries, Size: TermSize{Cols: 80, Rows: 24}})
 	for _, c := range subs {
-		c.enqueue(frame{websocket.TextMessage, data}, true)
+		c.enqueue(frame{kind: websocket.TextMessage, data: data}, true)
 	}
 }
 

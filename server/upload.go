@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"io/fs"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -123,21 +124,30 @@ func (s *Server) uploadTarget(form *uploadForm) (dir, name string, write bool, s
 	ext := filepath.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
 	sum := sha256.Sum256(form.Content)
-	for i := 1; ; i++ {
+	for i := 1; i <= maxRenames; i++ {
 		p, err := paths.SafeJoin(dir, name)
 		if err != nil {
 			return "", "", false, http.StatusBadRequest
 		}
-		existing, err := os.ReadFile(p)
-		if errors.Is(err, os.ErrNotExist) {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
 			return dir, name, true, 0
 		}
-		if err == nil && sha256.Sum256(existing) == sum {
-			return dir, name, false, 0 // the same file is already there
+		if err != nil {
+			return "", "", false, http.StatusBadRequest // e.g. the subfolder is a file
+		}
+		if st.Mode().IsRegular() {
+			if existing, err := os.ReadFile(p); err == nil && sha256.Sum256(existing) == sum {
+				return dir, name, false, 0 // the same file is already there
+			}
 		}
 		name = fmt.Sprintf("%s (%d)%s", stem, i, ext)
 	}
+	return "", "", false, http.StatusConflict
 }
+
+// maxRenames bounds the " (n)" search.
+const maxRenames = 100000
 
 func (s *Server) readUploadForm(w http.ResponseWriter, r *http.Request) (*uploadForm, bool) {
 	form, err := parseUploadForm(r.Body, r.Header.Get("Content-Type"))

@@ -99,6 +99,7 @@ func TestUploadCollisions(t *testing.T) {
 		{"x.png", map[string]string{"subfolder": "../.."}},
 		{"x.png", map[string]string{"subfolder": "/etc"}},
 		{"x.png", map[string]string{"subfolder": "a\\..\\.."}},
+		{"x.png", map[string]string{"subfolder": "x.png"}}, // a file, not a folder
 	}
 	for _, c := range bad {
 		if code, body := ts.upload(t, "/upload/image", c.name, a, c.fields); code != 400 {

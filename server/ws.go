@@ -36,10 +36,10 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	// Register and greet under the hub lock so no broadcast slips between.
 	s.hub.mu.Lock()
 	s.hub.clients[sid] = c
-	c.enqueue(frame{websocket.TextMessage, encodeMessage("status",
+	c.enqueue(frame{kind: websocket.TextMessage, data: encodeMessage("status",
 		StatusData{Status: PromptInfo{ExecInfo{s.queue.remaining()}}, SID: sid})}, false)
 	if node, ok := s.executingNodeFor(sid); ok {
-		c.enqueue(frame{websocket.TextMessage, encodeMessage("executing", map[string]any{"node": node})}, false)
+		c.enqueue(frame{kind: websocket.TextMessage, data: encodeMessage("executing", map[string]any{"node": node})}, false)
 	}
 	s.hub.mu.Unlock()
 	s.readLoop(c)
@@ -58,7 +58,7 @@ func (s *Server) readLoop(c *wsClient) {
 			continue
 		}
 		if reply := s.clientMessage(c, data); reply != nil {
-			c.enqueue(frame{websocket.TextMessage, reply}, false)
+			c.enqueue(frame{kind: websocket.TextMessage, data: reply}, false)
 		}
 	}
 }
