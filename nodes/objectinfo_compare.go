@@ -11,17 +11,13 @@ import (
 // unsupportedInfoFields are /object_info fields that NodeInfo cannot emit
 // yet (newer ComfyUI fields and the v3 schema's extras).
 var unsupportedInfoFields = map[string]bool{
-	"is_input_list": true, "search_aliases": true, "output_matchtypes": true,
-	"dev_only": true, "api_node": true, "price_badge": true,
 	"essentials_category": true, "has_intermediate_output": true,
 }
 
 // CompareNodeInfo compares a rendered /object_info entry with ComfyUI's
-// (raw JSON of one class). diffs are real mismatches. gaps are differences
-// the framework cannot express yet: fields NodeInfo lacks, and the
-// unpruned null/false/{} values of v3 nodes (display_name null, output
-// tooltips [null], ["TYPE", {}] input specs) that NodeInfo renders in the
-// pruned v1 form. Numbers compare by value (8 equals 8.0).
+// (raw JSON of one class). diffs are real mismatches. gaps are fields of
+// newer ComfyUI versions that NodeInfo does not emit (null or false there).
+// Numbers compare by value (8 equals 8.0).
 func CompareNodeInfo(got *NodeInfo, want json.RawMessage) (diffs, gaps []string, err error) {
 	gb, err := json.Marshal(got)
 	if err != nil {
@@ -58,14 +54,6 @@ func CompareNodeInfo(got *NodeInfo, want json.RawMessage) (diffs, gaps []string,
 			diffs = append(diffs, fmt.Sprintf("%s: missing, want %s", k, short(wv)))
 		case !wok:
 			diffs = append(diffs, fmt.Sprintf("%s: unexpected %s", k, short(gv)))
-		case k == "display_name" && wv == nil && gv == g["name"]:
-			gaps = append(gaps, "display_name: v3 null rendered as the class name")
-		case k == "input":
-			wn, changed := pruneEmptyOptions(wv)
-			if changed {
-				gaps = append(gaps, "input: v3 [TYPE, {}] specs rendered as [TYPE]")
-			}
-			diffs = append(diffs, deepDiff(k, gv, wn)...)
 		default:
 			diffs = append(diffs, deepDiff(k, gv, wv)...)
 		}
@@ -104,34 +92,6 @@ func isV3Empty(v any) bool {
 		return true
 	}
 	return false
-}
-
-// pruneEmptyOptions turns ["T", {}] input specs into ["T"].
-func pruneEmptyOptions(input any) (any, bool) {
-	groups, ok := input.(map[string]any)
-	if !ok {
-		return input, false
-	}
-	changed := false
-	out := map[string]any{}
-	for gname, gv := range groups {
-		specs, ok := gv.(map[string]any)
-		if !ok {
-			out[gname] = gv
-			continue
-		}
-		ng := map[string]any{}
-		for name, spec := range specs {
-			if arr, ok := spec.([]any); ok && len(arr) == 2 {
-				if m, ok := arr[1].(map[string]any); ok && len(m) == 0 {
-					spec, changed = []any{arr[0]}, true
-				}
-			}
-			ng[name] = spec
-		}
-		out[gname] = ng
-	}
-	return out, changed
 }
 
 func deepDiff(path string, got, want any) []string {

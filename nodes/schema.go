@@ -4,9 +4,16 @@
 // family each, and register themselves explicitly with a Registry.
 package nodes
 
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
 // Options are the JSON options of an input spec (default, min, max, step,
 // tooltip, lazy, rawLink, ...). Keys are written in sorted order; ComfyUI's
-// clients read them by name, never by position.
+// clients read them by name, never by position. A nil Options renders as
+// [TYPE], an empty one as [TYPE, {}] (what ComfyUI's v3 nodes send).
 type Options map[string]any
 
 // Input declares one input socket or widget.
@@ -60,7 +67,7 @@ func (in *Input) spec(env *Env) []any {
 		}
 		head = vals
 	}
-	if len(in.Options) == 0 {
+	if in.Options == nil {
 		return []any{head}
 	}
 	return []any{head, in.Options}
@@ -93,6 +100,13 @@ type Class struct {
 	Optional []Input
 	Hidden   []Hidden
 	Outputs  []Output
+
+	// SearchAliases are extra words the frontend's node search matches.
+	SearchAliases []string
+	// V3 marks a node that ComfyUI defines with its v3 schema API: its
+	// /object_info entry is the unpruned conversion, with every field
+	// present and null or false when unset.
+	V3 bool
 
 	OutputNode    bool
 	InputIsList   bool
@@ -168,21 +182,27 @@ func (c *Class) OutputTypes() []string {
 // Info renders the class as its /object_info entry.
 func (c *Class) Info(env *Env) *NodeInfo {
 	info := &NodeInfo{
-		Input:        map[string]map[string]any{},
-		InputOrder:   map[string][]string{},
-		Output:       make([]string, len(c.Outputs)),
-		OutputIsList: make([]bool, len(c.Outputs)),
-		OutputName:   make([]string, len(c.Outputs)),
-		Name:         c.Name,
-		DisplayName:  c.DisplayName,
-		Description:  c.Description,
-		PythonModule: c.PythonModule,
-		Category:     c.Category,
-		OutputNode:   c.OutputNode,
-		Deprecated:   c.Deprecated,
-		Experimental: c.Experimental,
+		Input:         map[string]map[string]any{},
+		InputOrder:    map[string][]string{},
+		Output:        make([]string, len(c.Outputs)),
+		OutputIsList:  make([]bool, len(c.Outputs)),
+		OutputName:    make([]string, len(c.Outputs)),
+		Name:          c.Name,
+		DisplayName:   c.DisplayName,
+		Description:   c.Description,
+		PythonModule:  c.PythonModule,
+		Category:      c.Category,
+		OutputNode:    c.OutputNode,
+		Deprecated:    c.Deprecated,
+		Experimental:  c.Experimental,
+		IsInputList:   c.InputIsList,
+		V3:            c.V3,
+		SearchAliases: c.SearchAliases,
 	}
-	if info.DisplayName == "" {
+	if info.SearchAliases == nil && !c.V3 {
+		info.SearchAliases = []string{}
+	}
+	if info.DisplayName == "" && !c.V3 {
 		info.DisplayName = c.Name
 	}
 	if info.PythonModule == "" {
@@ -226,29 +246,106 @@ func (c *Class) Info(env *Env) *NodeInfo {
 		}
 		hasTips = hasTips || o.Tooltip != ""
 	}
-	if hasTips {
-		info.OutputTooltips = make([]string, len(c.Outputs))
+	if hasTips || c.V3 {
+		info.OutputTooltips = make([]*string, len(c.Outputs))
 		for i, o := range c.Outputs {
-			info.OutputTooltips[i] = o.Tooltip
+			if o.Tooltip != "" {
+				info.OutputTooltips[i] = &c.Outputs[i].Tooltip
+			}
 		}
 	}
 	return info
 }
 
-// NodeInfo is one /object_info entry, fields in ComfyUI's order.
+// NodeInfo is one /object_info entry. It marshals with ComfyUI's key
+// order, in the pruned v1 shape or, for V3 classes, the unpruned one.
 type NodeInfo struct {
-	Input          map[string]map[string]any `json:"input"`
-	InputOrder     map[string][]string       `json:"input_order"`
-	Output         []string                  `json:"output"`
-	OutputIsList   []bool                    `json:"output_is_list"`
-	OutputName     []string                  `json:"output_name"`
-	Name           string                    `json:"name"`
-	DisplayName    string                    `json:"display_name"`
-	Description    string                    `json:"description"`
-	PythonModule   string                    `json:"python_module"`
-	Category       string                    `json:"category"`
-	OutputNode     bool                      `json:"output_node"`
-	OutputTooltips []string                  `json:"output_tooltips,omitempty"`
-	Deprecated     bool                      `json:"deprecated,omitempty"`
-	Experimental   bool                      `json:"experimental,omitempty"`
+	Input          map[string]map[string]any
+	InputOrder     map[string][]string
+	IsInputList    bool
+	Output         []string
+	OutputIsList   []bool
+	OutputName     []string
+	OutputTooltips []*string // nil entries are tooltips a v3 node leaves unset
+	Name           string
+	DisplayName    string // "" on a V3 class renders as null
+	Description    string
+	PythonModule   string
+	Category       string
+	OutputNode     bool
+	Deprecated     bool
+	Experimental   bool
+	SearchAliases  []string
+	V3             bool
+}
+
+// MarshalJSON writes the fields in the order ComfyUI's server does.
+func (n *NodeInfo) MarshalJSON() ([]byte, error) {
+	var fields []field
+	add := func(k string, v any) { fields = append(fields, field{k, v}) }
+	add("input", n.Input)
+	add("input_order", n.InputOrder)
+	add("is_input_list", n.IsInputList)
+	add("output", n.Output)
+	add("output_is_list", n.OutputIsList)
+	add("output_name", n.OutputName)
+	if n.V3 {
+		add("output_tooltips", n.OutputTooltips)
+		add("output_matchtypes", nil)
+	}
+	add("name", n.Name)
+	if n.V3 && n.DisplayName == "" {
+		add("display_name", nil)
+	} else {
+		add("display_name", n.DisplayName)
+	}
+	add("description", n.Description)
+	add("python_module", n.PythonModule)
+	add("category", n.Category)
+	add("output_node", n.OutputNode)
+	switch {
+	case n.V3:
+		add("deprecated", n.Deprecated)
+		add("experimental", n.Experimental)
+		add("dev_only", false)
+		add("api_node", false)
+		add("price_badge", nil)
+	default:
+		if n.OutputTooltips != nil {
+			add("output_tooltips", n.OutputTooltips)
+		}
+		if n.Deprecated {
+			add("deprecated", true)
+		}
+		if n.Experimental {
+			add("experimental", true)
+		}
+	}
+	add("search_aliases", n.SearchAliases)
+	return marshalOrdered(fields)
+}
+
+type field struct {
+	key   string
+	value any
+}
+
+func marshalOrdered(fields []field) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.key)
+		buf.Write(k)
+		buf.WriteByte(':')
+		v, err := json.Marshal(f.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.key, err)
+		}
+		buf.Write(v)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }

@@ -12,18 +12,25 @@ import (
 // The custom sampling nodes are v3 nodes in ComfyUI: no display names (the
 // class key is shown), plain sockets and "COMBO" combos.
 
+// customSamplerClass starts a class of comfy_extras/nodes_custom_sampler,
+// which ComfyUI defines with its v3 schema (unpruned /object_info entry).
 func customSamplerClass(name, category string) *nodes.Class {
-	return &nodes.Class{Name: name, Category: "sampling/custom_sampling" + category, PythonModule: moduleCustomSampler}
+	return &nodes.Class{Name: name, Category: "sampling/custom_sampling" + category, PythonModule: moduleCustomSampler, V3: true}
+}
+
+// v3Link is a link input of a v3 node: its options are an empty object.
+func v3Link(name, typ string) nodes.Input {
+	return nodes.Input{Name: name, Type: typ, Options: nodes.Options{}}
 }
 
 func samplerCustomAdvanced() *nodes.Class {
 	c := customSamplerClass("SamplerCustomAdvanced", "")
 	c.Required = []nodes.Input{
-		link("noise", "NOISE", ""),
-		link("guider", "GUIDER", ""),
-		link("sampler", "SAMPLER", ""),
-		link("sigmas", "SIGMAS", ""),
-		link("latent_image", "LATENT", ""),
+		v3Link("noise", "NOISE"),
+		v3Link("guider", "GUIDER"),
+		v3Link("sampler", "SAMPLER"),
+		v3Link("sigmas", "SIGMAS"),
+		v3Link("latent_image", "LATENT"),
 	}
 	c.Outputs = []nodes.Output{{Type: "LATENT", Name: "output"}, {Type: "LATENT", Name: "denoised_output"}}
 	c.Run = func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
@@ -116,7 +123,7 @@ func randomNoise() *nodes.Class {
 
 func basicGuider() *nodes.Class {
 	c := customSamplerClass("BasicGuider", "/guiders")
-	c.Required = []nodes.Input{link("model", "MODEL", ""), link("conditioning", "CONDITIONING", "")}
+	c.Required = []nodes.Input{v3Link("model", "MODEL"), v3Link("conditioning", "CONDITIONING")}
 	c.Outputs = []nodes.Output{out("GUIDER")}
 	c.Run = func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
 		m, err := nodes.Value[*sampling.Model](in, "model")
@@ -136,9 +143,9 @@ func basicGuider() *nodes.Class {
 func cfgGuider() *nodes.Class {
 	c := customSamplerClass("CFGGuider", "/guiders")
 	c.Required = []nodes.Input{
-		link("model", "MODEL", ""),
-		link("positive", "CONDITIONING", ""),
-		link("negative", "CONDITIONING", ""),
+		v3Link("model", "MODEL"),
+		v3Link("positive", "CONDITIONING"),
+		v3Link("negative", "CONDITIONING"),
 		widget("cfg", "FLOAT", cfgOpts()),
 	}
 	c.Outputs = []nodes.Output{out("GUIDER")}
@@ -184,7 +191,7 @@ func ksamplerSelect() *nodes.Class {
 func basicScheduler() *nodes.Class {
 	c := customSamplerClass("BasicScheduler", "/schedulers")
 	c.Required = []nodes.Input{
-		link("model", "MODEL", ""),
+		v3Link("model", "MODEL"),
 		v3Combo("scheduler", sampling.SchedulerNames),
 		widget("steps", "INT", stepsOpts()),
 		widget("denoise", "FLOAT", denoiseOpts()),

@@ -4,7 +4,7 @@ import "comfyd/nodes"
 
 // Register adds the core node classes to r.
 func Register(r *nodes.Registry) {
-	r.Register(
+	r.Register(withSearchAliases(
 		checkpointLoaderSimple(),
 		clipTextEncode(),
 		clipSetLastLayer(),
@@ -35,5 +35,5 @@ func Register(r *nodes.Registry) {
 		cfgGuider(),
 		ksamplerSelect(),
 		basicScheduler(),
-	)
+	)...)
 }
