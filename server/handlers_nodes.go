@@ -30,7 +30,7 @@ func objectInfoJSON(info *nodes.NodeInfo) (json.RawMessage, error) {
 	if err := obj.UnmarshalJSON(raw); err != nil {
 		return nil, err
 	}
-	groups := newOrderedObject()
+	groups, order := newOrderedObject(), newOrderedObject()
 	for _, g := range []string{"required", "optional", "hidden"} {
 		specs, ok := info.Input[g]
 		if !ok {
@@ -44,9 +44,12 @@ func objectInfoJSON(info *nodes.NodeInfo) (json.RawMessage, error) {
 		}
 		graw, _ := group.MarshalJSON()
 		groups.Set(g, graw)
+		order.SetValue(g, info.InputOrder[g])
 	}
 	in, _ := groups.MarshalJSON()
 	obj.Set("input", in)
+	ord, _ := order.MarshalJSON()
+	obj.Set("input_order", ord)
 	return obj.MarshalJSON()
 }
 
