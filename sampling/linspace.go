@@ -60,7 +60,7 @@ func LinspaceF64(a, b float64, n int) []float64 {
 	for v := 0; v < vec; v += lanes {
 		base := at(v)
 		for k := 0; k < lanes; k++ {
-			out[v+k] = base + float64(k)*step
+			out[v+k] = base + float64(float64(k)*step) // two roundings, never fused
 		}
 	}
 	for i := vec; i < n; i++ {
@@ -86,7 +86,7 @@ func numpyLinspace(a, b float64, n int, endpoint bool) []float64 {
 	}
 	step := (b - a) / float64(div)
 	for i := range out {
-		out[i] = float64(i)*step + a
+		out[i] = float64(float64(i)*step) + a // numpy multiplies, then adds
 	}
 	if endpoint && n > 1 {
 		out[n-1] = b
