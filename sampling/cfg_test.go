@@ -52,7 +52,7 @@ func TestGuiderCFG(t *testing.T) {
 			if cfg == 1 {
 				u = 0 // cfg 1 skips the negative pass
 			}
-			if want := u + (p.Data[i]-u)*float32(cfg); got.Data[i] != want {
+			if want := u + float32((p.Data[i]-u)*float32(cfg)); got.Data[i] != want {
 				t.Fatalf("cfg %v: D[%d] = %v, want %v", cfg, i, got.Data[i], want)
 			}
 		}
