@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
@@ -360,13 +361,14 @@ func (r *run) hiddenValue(id, typ string) any {
 	return nil
 }
 
-// promptJSON is the hidden PROMPT value: the validated prompt as plain
-// JSON values, built once per run.
+// promptJSON is the hidden PROMPT value: the validated prompt as raw JSON
+// in its submitted node order (a Go map would sort the ids, and PNG
+// metadata would then list "10" before "3"), built once per run.
 func (r *run) promptJSON() any {
 	if !r.promptResolved {
 		r.promptResolved = true
-		if v, err := r.p.JSONValue(); err == nil {
-			r.promptValue = v
+		if v, err := r.p.MarshalJSON(); err == nil {
+			r.promptValue = json.RawMessage(v)
 		}
 	}
 	return r.promptValue

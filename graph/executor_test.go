@@ -403,14 +403,16 @@ func TestHiddenPromptAndExtraPNGInfo(t *testing.T) {
 			seen = []any{in["prompt"], in["extra_pnginfo"], in["unique_id"], ctx.Prompt, ctx.ExtraPNGInfo}
 			return nodes.Result{}, nil
 		}})
-	p := mustDecode(t, `{"7": {"class_type": "Meta", "inputs": {}}}`)
+	p := mustDecode(t, `{"7": {"class_type": "Meta", "inputs": {}}, "10": {"class_type": "Meta", "inputs": {}}}`)
 	v := Validate(reg, nil, p, nil)
 	ex := NewExecutor(reg, nil, CacheOptions{})
 	extra := map[string]any{"workflow": "w"}
 	ex.Execute(context.Background(), Request{PromptID: "P", Prompt: p, Outputs: v.Outputs,
 		ExtraData: map[string]any{"extra_pnginfo": extra}}, &recorder{})
-	wantPrompt := map[string]any{"7": map[string]any{"class_type": "Meta", "inputs": map[string]any{}}}
-	eq(t, "hidden values", seen, []any{wantPrompt, extra, "7", wantPrompt, extra})
+	// The prompt stays raw JSON in submission order ("7" before "10"),
+	// as PNG metadata must show it.
+	wantPrompt := json.RawMessage(`{"7":{"class_type":"Meta","inputs":{}},"10":{"class_type":"Meta","inputs":{}}}`)
+	eq(t, "hidden values", seen, []any{wantPrompt, extra, "10", wantPrompt, extra})
 }
 
 // TestDefaultWorkflowOrder runs the default SD1 workflow's graph shape

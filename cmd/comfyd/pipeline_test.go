@@ -263,6 +263,11 @@ func TestDefaultWorkflowThroughServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(text["prompt"]), &prompt); err != nil || prompt["3"] == nil {
 		t.Fatalf("PNG prompt chunk: %v %q", err, text["prompt"])
 	}
+	// Keys keep the order they were submitted in (this test's client sends
+	// them sorted), written as Python's json.dumps does.
+	if !strings.HasPrefix(text["prompt"], `{"3": {"_meta": {"title": "KSampler"}, "class_type": "KSampler", "inputs": {`) {
+		t.Fatalf("PNG prompt chunk does not start with node 3: %.60q", text["prompt"])
+	}
 	if !strings.Contains(text["workflow"], `"nodes"`) {
 		t.Fatalf("PNG workflow chunk: %q", text["workflow"])
 	}
