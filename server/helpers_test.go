@@ -41,6 +41,7 @@ type wsClientT struct {
 	conn    *websocket.Conn
 	msgs    chan wsMsg
 	stopped chan struct{}
+	readErr error // why reading stopped; valid once msgs is closed
 }
 
 // stop makes the client stop reading, as a stalled browser tab.
@@ -64,6 +65,7 @@ func (ts *testServer) dial(t testing.TB, query string) *wsClientT {
 			}
 			kind, data, err := conn.ReadMessage()
 			if err != nil {
+				c.readErr = err
 				return
 			}
 			if kind == websocket.BinaryMessage {

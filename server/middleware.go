@@ -165,3 +165,16 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// refuseWhenStopping answers 503 once Shutdown has begun, so no request
+// reaches a closing store.
+func (s *Server) refuseWhenStopping(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.stopping.Load() {
+			w.Header().Set("Connection", "close")
+			writeText(w, http.StatusServiceUnavailable, "server shutting down")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

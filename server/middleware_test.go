@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/gorilla/websocket"
 )
 
 func TestOriginCheck(t *testing.T) {
@@ -90,5 +92,23 @@ func TestIsLoopback(t *testing.T) {
 		if got := isLoopback(ctx, name); got != want {
 			t.Errorf("isLoopback(%s) = %v", name, got)
 		}
+	}
+}
+
+func TestShutdownRefusesRequests(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.dial(t, "")
+	c.next()
+	if err := ts.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := ts.get(t, "/api/queue"); code != 503 {
+		t.Errorf("after Shutdown: %d", code)
+	}
+	// The socket got a close frame.
+	for range c.msgs {
+	}
+	if !websocket.IsCloseError(c.readErr, websocket.CloseGoingAway) {
+		t.Errorf("socket closed with %v", c.readErr)
 	}
 }

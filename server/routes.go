@@ -11,7 +11,7 @@ import (
 // static frontend last.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverPanics, cacheControl)
+	r.Use(s.recoverPanics, s.refuseWhenStopping, cacheControl)
 	if s.cfg.EnableCORSHeader != "" {
 		r.Use(cors(s.cfg.EnableCORSHeader))
 	} else {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"comfyd/nodes"
 	"comfyd/paths"
@@ -80,6 +81,7 @@ type Server struct {
 	workerDone   chan struct{}
 	startOnce    sync.Once
 	shutdownOnce sync.Once
+	stopping     atomic.Bool // Shutdown began: new requests get 503
 }
 
 // New opens the store, recovers the queue (prompts that were pending or
@@ -155,13 +157,14 @@ func (s *Server) Start(ctx context.Context) {
 	})
 }
 
-// Shutdown stops the worker (interrupting the running prompt, which stays
-// queued and runs again at the next start), closes every WebSocket with a
-// close frame and closes the store. The HTTP listener is the caller's to
-// stop (http.Server.Shutdown) before calling this.
+// Shutdown stops accepting requests (they get 503), stops the worker
+// (interrupting the running prompt, which stays queued and runs again at
+// the next start), closes every WebSocket with a close frame and closes
+// the store. The HTTP listener itself is the caller's (http.Server).
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.shutdownOnce.Do(func() {
+		s.stopping.Store(true)
 		s.workerCancel()
 		s.startOnce.Do(func() { close(s.workerDone) }) // never started: nothing to wait for
 		select {
