@@ -167,14 +167,17 @@ func TestSamplersE2EGolden(t *testing.T) {
 			if res.Evals != c.DenoiserEvals {
 				t.Errorf("denoiser evals %d, want %d", res.Evals, c.DenoiserEvals)
 			}
+			// suggested_atol is in output (VAE) units; model-space values
+			// are compared at the same tolerance mapped through process_in.
+			modelAtol := c.SuggestedAtol * modelUnitsPerOutputUnit(in.Model)
 			if c.XFinal != nil && !c.Skipped {
 				if res.XFinal == nil {
 					t.Fatal("no x_final")
 				}
-				checkClose(t, "x_final", res.XFinal.Data, c.XFinal, c.SuggestedAtol)
+				checkClose(t, "x_final", res.XFinal.Data, c.XFinal, modelAtol)
 			}
 			checkClose(t, "output", res.Output.Data, c.Output, c.SuggestedAtol)
-			checkTrace(t, trace, c)
+			checkTrace(t, trace, c, modelAtol)
 		})
 	}
 }
@@ -184,7 +187,14 @@ type traceStep struct {
 	x, denoised []float32
 }
 
-func checkTrace(t *testing.T, got []traceStep, c e2eCase) {
+// modelUnitsPerOutputUnit is the slope of the model's process_in.
+func modelUnitsPerOutputUnit(m *sampling.Model) float64 {
+	x := tensor.FromData([]float32{0, 1}, 1, 1, 1, 2)
+	m.Format.ProcessIn(x, x)
+	return float64(x.Data[1] - x.Data[0])
+}
+
+func checkTrace(t *testing.T, got []traceStep, c e2eCase, atol float64) {
 	t.Helper()
 	if len(c.Trace) == 0 {
 		return
@@ -197,7 +207,7 @@ func checkTrace(t *testing.T, got []traceStep, c e2eCase) {
 		if got[k].i != w.I {
 			t.Errorf("trace step %d index %d, want %d", k, got[k].i, w.I)
 		}
-		checkClose(t, "trace x", got[k].x, w.X, c.SuggestedAtol)
-		checkClose(t, "trace denoised", got[k].denoised, w.Denoised, c.SuggestedAtol)
+		checkClose(t, "trace x", got[k].x, w.X, atol)
+		checkClose(t, "trace denoised", got[k].denoised, w.Denoised, atol)
 	}
 }
