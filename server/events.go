@@ -23,10 +23,11 @@ type runEvents struct {
 	endMS    int64
 	errData  *graph.ExecutionError
 	interrup bool
+	throttle *progressThrottle
 }
 
 func newRunEvents(h *hub, promptID, client string) *runEvents {
-	return &runEvents{h: h, promptID: promptID, client: client, display: map[string]string{}}
+	return &runEvents{h: h, promptID: promptID, client: client, display: map[string]string{}, throttle: newProgressThrottle()}
 }
 
 var _ graph.Events = (*runEvents)(nil)
@@ -93,6 +94,12 @@ func (e *runEvents) Executing(promptID, nodeID, displayNode string) {
 }
 
 func (e *runEvents) Progress(promptID, nodeID string, value, max int) {
+	e.mu.Lock()
+	ok := e.throttle.progress(nodeID, value, max)
+	e.mu.Unlock()
+	if !ok {
+		return
+	}
 	e.toClientOrAll("progress", struct {
 		Value    int    `json:"value"`
 		Max      int    `json:"max"`
@@ -102,6 +109,12 @@ func (e *runEvents) Progress(promptID, nodeID string, value, max int) {
 }
 
 func (e *runEvents) ProgressState(promptID string, nodes map[string]graph.NodeProgress) {
+	e.mu.Lock()
+	ok := e.throttle.state(nodes)
+	e.mu.Unlock()
+	if !ok {
+		return
+	}
 	e.h.send("progress_state", struct {
 		PromptID string                        `json:"prompt_id"`
 		Nodes    map[string]graph.NodeProgress `json:"nodes"`
@@ -111,6 +124,7 @@ func (e *runEvents) ProgressState(promptID string, nodes map[string]graph.NodePr
 func (e *runEvents) Preview(promptID, nodeID, format string, data []byte) {
 	e.mu.Lock()
 	display := e.display[nodeID]
+	e.throttle.previewed(nodeID)
 	e.mu.Unlock()
 	if display == "" {
 		display = nodeID

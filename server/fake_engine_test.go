@@ -48,7 +48,7 @@ func (f *fakeEngine) Validate(prompt json.RawMessage, targets []string) Validati
 		case "Bad":
 			body := []byte(`{"error": {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "", "extra_info": {}}, "node_errors": {"` + id + `": {"errors": [], "dependent_outputs": ["` + id + `"], "class_type": "Bad"}}}`)
 			return Validation{Body: body}
-		case "Out", "Slow", "Fail":
+		case "Out", "Slow", "Fail", "Panic":
 			outs = append(outs, id)
 		}
 	}
@@ -87,6 +87,8 @@ func (f *fakeEngine) Execute(ctx context.Context, run Run, ev graph.Events) Outc
 		}
 		ev.Executing(run.PromptID, id, id)
 		switch n.ClassType {
+		case "Panic":
+			panic("fake engine bug")
 		case "Fail":
 			ev.ExecutionError(graph.ExecutionError{PromptID: run.PromptID, NodeID: id, NodeType: "Fail",
 				Executed: executed, ExceptionMessage: "boom", ExceptionType: "ValueError"})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
@@ -299,12 +300,7 @@ func (s *Server) handleUserdataFile(w http.ResponseWriter, r *http.Request) {
 	case isMove && r.Method == http.MethodPost:
 		s.moveUserdata(w, r, p, dest)
 	case r.Method == http.MethodGet:
-		st, err := os.Stat(p)
-		if err != nil || !st.Mode().IsRegular() {
-			writeEmpty(w, http.StatusNotFound)
-			return
-		}
-		http.ServeFile(w, r, p)
+		serveUserFile(w, r, p)
 	case r.Method == http.MethodPost:
 		s.writeUserdata(w, r, p)
 	case r.Method == http.MethodDelete:
@@ -383,4 +379,28 @@ func (s *Server) moveUserdata(w http.ResponseWriter, r *http.Request, src, escDe
 		return
 	}
 	s.userdataAnswer(w, r, dest)
+}
+
+// serveUserFile sends a user file with a type from its extension; markup
+// and script types are sent as octet-stream so a stored file cannot run
+// in the UI's origin (CSS stays CSS: the UI links user.css).
+func serveUserFile(w http.ResponseWriter, r *http.Request, p string) {
+	f, err := os.Open(p)
+	if err != nil {
+		writeEmpty(w, http.StatusNotFound)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		writeEmpty(w, http.StatusNotFound)
+		return
+	}
+	ctype := mime.TypeByExtension(strings.ToLower(filepath.Ext(p)))
+	if base, _, _ := strings.Cut(ctype, ";"); ctype == "" || base != "text/css" && unsafeTypes[base] {
+		ctype = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	http.ServeContent(w, r, "", st.ModTime(), f)
 }

@@ -162,3 +162,15 @@ func TestJobsDetail(t *testing.T) {
 		t.Errorf("workflow %v", wf)
 	}
 }
+
+// TestExecutorPanic: a panicking engine fails the prompt, not the server.
+func TestExecutorPanic(t *testing.T) {
+	ts := newTestServer(t)
+	id := ts.queuePrompt(t, map[string]any{"prompt": map[string]any{"1": map[string]any{"class_type": "Panic", "inputs": map[string]any{}}}})
+	h := ts.waitHistory(t, id)
+	if st := h["status"].(map[string]any); st["status_str"] != "error" {
+		t.Errorf("status %v", st)
+	}
+	id2 := ts.queuePrompt(t, map[string]any{"prompt": outPrompt("2")})
+	ts.waitHistory(t, id2)
+}

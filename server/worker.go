@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
+
+	"comfyd/graph"
 
 	"comfyd/store"
 )
@@ -82,7 +86,7 @@ func (s *Server) runOne(ctx context.Context, it *queueItem) bool {
 	s.current = &runState{item: it, events: ev, cancel: cancel}
 	s.runMu.Unlock()
 
-	out := s.engine.Execute(runCtx, s.runFor(it), ev)
+	out := s.execute(runCtx, it, ev)
 	stopping := ctx.Err() != nil
 	cancel(nil)
 	s.runMu.Lock()
@@ -191,4 +195,18 @@ func (s *Server) historyRecord(it *queueItem, ev *runEvents, out Outcome) (store
 		return store.HistoryRecord{}, err
 	}
 	return store.HistoryRecord{PromptID: it.promptID, Entry: entryJSON, Job: job}, nil
+}
+
+// execute runs the engine, turning a panic (a bug) into an execution
+// error so the worker and the queue carry on.
+func (s *Server) execute(ctx context.Context, it *queueItem, ev *runEvents) (out Outcome) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("executor panic", "prompt_id", it.promptID, "panic", v, "stack", string(debug.Stack()))
+			ev.ExecutionError(graph.ExecutionError{PromptID: it.promptID,
+				ExceptionMessage: fmt.Sprint(v), ExceptionType: "RuntimeError"})
+			out = Outcome{}
+		}
+	}()
+	return s.engine.Execute(ctx, s.runFor(it), ev)
 }
