@@ -2,7 +2,13 @@ package sd1
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"comfyd/models/tokenizer"
+	"comfyd/tensor"
 )
 
 func loadTinyCLIP(t *testing.T) *TextEncoder {
@@ -61,5 +67,77 @@ func TestCLIPRawGolden(t *testing.T) {
 		}
 		checkClose(t, c.hidden, out.Hidden.Data, mustTensor(t, io, c.hidden), passRel, passAbs)
 		checkClose(t, c.pooled, out.Pooled.Data, mustTensor(t, io, c.pooled), passRel, passAbs)
+	}
+}
+
+func tinyTokenizer(t *testing.T) *tokenizer.Tokenizer {
+	t.Helper()
+	dir := os.Getenv(tokenizer.EnvDir)
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "golden", "sd1", "tokenizer")
+	}
+	b, err := tokenizer.LoadBPE(dir)
+	if err != nil {
+		t.Fatalf("tokenizer vocabulary: %v", err)
+	}
+	return &tokenizer.Tokenizer{BPE: b, Embeddings: tokenizer.DirEmbeddings{Dirs: []string{filepath.Join(goldenDir(t), "embeddings")}, Key: "clip_l"}}
+}
+
+func loadPrompts(t *testing.T) []string {
+	t.Helper()
+	var f struct {
+		Prompts []struct {
+			Text string `json:"text"`
+		} `json:"prompts"`
+	}
+	var data []byte
+	var err error
+	for _, d := range []string{goldenDir(t), filepath.Join("..", "..", "..", "shared", "golden", "sd1")} {
+		if data, err = os.ReadFile(filepath.Join(d, "tokenizer_cases.json")); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("tokenizer_cases.json: %v", err)
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(f.Prompts))
+	for i, p := range f.Prompts {
+		out[i] = p.Text
+	}
+	return out
+}
+
+func TestCLIPEncodeGolden(t *testing.T) {
+	e := loadTinyCLIP(t)
+	tk := tinyTokenizer(t)
+	prompts := loadPrompts(t)
+	io := openGolden(t, "clip_tiny_io.safetensors")
+	var info struct {
+		Cases []struct {
+			Prompt    int    `json:"prompt_index"`
+			ClipSkip  int    `json:"clip_skip"`
+			CondKey   string `json:"cond_key"`
+			PooledKey string `json:"pooled_key"`
+			Shape     []int  `json:"cond_shape"`
+		} `json:"encode_cases"`
+	}
+	readJSON(t, "clip_tiny_info.json", &info)
+	if len(info.Cases) == 0 {
+		t.Fatal("no encode cases")
+	}
+	for _, c := range info.Cases {
+		cond, pooled, err := e.EncodeChunks(context.Background(), tk.TokenizeWithWeights(prompts[c.Prompt]), c.ClipSkip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tensor.EqualShape(cond.Shape, c.Shape) {
+			t.Fatalf("%s: shape %v want %v", c.CondKey, cond.Shape, c.Shape)
+		}
+		// enc.* exist in f32 only (ComfyUI forces f32 on this path).
+		checkClose(t, c.CondKey, cond.Data, mustTensor(t, io, c.CondKey), passRel, passAbs)
+		checkClose(t, c.PooledKey, pooled.Data, mustTensor(t, io, c.PooledKey), passRel, passAbs)
 	}
 }
