@@ -97,3 +97,19 @@ func Value[T any](in Inputs, name string) (T, error) {
 	}
 	return v, nil
 }
+
+// InputError is an error about one input. Returned from a ValidateInputs
+// hook, it lets the validator name the input in ComfyUI's error body
+// (extra_info.input_name).
+type InputError struct {
+	Input string
+	Err   error
+}
+
+func (e *InputError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// InputName is the input the error is about.
+func (e *InputError) InputName() string { return e.Input }
