@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -31,6 +32,27 @@ func annotatedFilepath(name string) (string, string) {
 	return name, ""
 }
 
+// lenientQuery parses a query string as aiohttp does: only "&" separates
+// parameters, so the frontend's "preview=webp;50" keeps its ";" (Go's
+// url.ParseQuery drops such pairs). Badly escaped parts are kept raw.
+func lenientQuery(raw string) url.Values {
+	out := url.Values{}
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			v = uv
+		}
+		out.Add(k, v)
+	}
+	return out
+}
+
 // unsafeTypes are served as application/octet-stream so an uploaded file
 // cannot run script in the UI's origin.
 var unsafeTypes = map[string]bool{
@@ -41,7 +63,7 @@ var unsafeTypes = map[string]bool{
 
 // handleView serves a file of output/input/temp (spec 2.11).
 func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := lenientQuery(r.URL.RawQuery)
 	if !q.Has("filename") {
 		writeEmpty(w, http.StatusNotFound)
 		return
