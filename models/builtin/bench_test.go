@@ -154,3 +154,14 @@ func BenchmarkKSampler512(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPaintSet64 paints and encodes the 60 pictures at 512x512, what
+// the first use of a latent size costs.
+func BenchmarkPaintSet64(b *testing.B) {
+	vae := testVAE(b)
+	for b.Loop() {
+		if _, err := paintSet(context.Background(), vae, 64, 64); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

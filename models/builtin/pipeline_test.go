@@ -73,8 +73,6 @@ func (p t2i) sample(tb testing.TB, m *sampling.Model, pos, neg sampling.Conditio
 	return res.Output
 }
 
-func sdFormat() sampling.LatentFormat { return sampling.SD15 }
-
 // nearestPicture is the index of the built-in picture closest to a
 // VAE-unit latent [1,4,h,w].
 func nearestPicture(tb testing.TB, latent *tensor.Tensor) int {
