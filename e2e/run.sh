@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
 
+if [ -f browser.test.mjs ]; then
+  command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+fi
 if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 fi

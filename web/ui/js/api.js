@@ -46,14 +46,14 @@ export const deleteHistory = (ids) => call("POST", "history", { body: { delete: 
 export const clearHistory = () => call("POST", "history", { body: { clear: true } });
 export const interrupt = (promptId) => call("POST", "interrupt", { body: promptId ? { prompt_id: promptId } : {} });
 
-// queuePrompt posts a graph. It resolves to {ok: true, prompt_id, number,
+// queuePrompt posts a graph under a client-chosen id. It resolves to {ok: true, prompt_id, number,
 // node_errors} or, for a refused prompt, {ok: false, error, node_errors}
 // (spec 2.2/2.3; a non-JSON failure is wrapped as the ComfyUI frontend does).
-export async function queuePrompt(prompt, clientId) {
+export async function queuePrompt(prompt, clientId, promptId) {
   const res = await fetch(apiURL("prompt"), {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: stringifyJSON({ prompt, client_id: clientId }),
+    body: stringifyJSON({ prompt, client_id: clientId, prompt_id: promptId }),
   });
   const text = await res.text();
   let data;

@@ -33,7 +33,7 @@ let defsSignature = "";
 let workflow = null;
 const editorPrompts = new Set(); // prompts queued from the editor: their node ids match the cards
 let current = null; // the run shown in the run panel: {id, titles, fromEditor, start}
-const pendingPrompts = new Map(); // prompt id -> prompt, for prompts queued behind the current run
+const pendingPrompts = new Map(); // prompt id -> prompt, for prompts queued and not started yet
 
 // Workflow ---------------------------------------------------------------
 
@@ -95,14 +95,21 @@ async function queue(prompt = workflow?.toPrompt(), fromEditor = true) {
   if (!prompt) return;
   hideBanner();
   if (fromEditor) editor.clearErrors();
+  // The id is chosen here so events that overtake the POST's answer (a
+  // quick prompt can start before it arrives) are already recognised.
+  const id = crypto.randomUUID();
+  pendingPrompts.set(id, prompt);
+  if (fromEditor) editorPrompts.add(id);
   let res;
   try {
-    res = await api.queuePrompt(prompt, conn.clientId);
+    res = await api.queuePrompt(prompt, conn.clientId, id);
   } catch (err) {
+    forget(id);
     showBanner(`Could not reach the server: ${err.message}`);
     return;
   }
   if (!res.ok) {
+    forget(id);
     const e = res.error || {};
     showBanner(e.details ? `${e.message}: ${e.details}` : e.message || "The server refused the prompt.");
     if (fromEditor) {
@@ -112,7 +119,6 @@ async function queue(prompt = workflow?.toPrompt(), fromEditor = true) {
     return;
   }
   if (fromEditor) {
-    editorPrompts.add(res.prompt_id);
     editor.afterQueue();
     saveSoon();
     if (Object.keys(res.node_errors || {}).length) {
@@ -120,14 +126,17 @@ async function queue(prompt = workflow?.toPrompt(), fromEditor = true) {
       showBanner("Some outputs failed validation and will not run.");
     }
   }
-  if (!current) {
-    track(res.prompt_id, prompt, fromEditor);
-    run.start(res.prompt_id);
-  } else {
-    pendingPrompts.set(res.prompt_id, prompt);
+  if (!current && pendingPrompts.has(id)) {
+    track(id, prompt, fromEditor);
+    run.start(id);
   }
   toast(`Queued (#${res.number}).`);
   jobs.refresh();
+}
+
+function forget(id) {
+  pendingPrompts.delete(id);
+  editorPrompts.delete(id);
 }
 
 function track(id, prompt, fromEditor) {
@@ -149,6 +158,8 @@ const handlers = {
   },
   execution_start(data) {
     if (current?.id !== data.prompt_id) {
+      // pendingPrompts lacks prompts queued elsewhere (another tab, before
+      // a reload): their cards show no titles, only ids.
       track(data.prompt_id, pendingPrompts.get(data.prompt_id), editorPrompts.has(data.prompt_id));
       run.start(data.prompt_id);
     }

@@ -1,0 +1,243 @@
+// The built-in web UI in a real browser (Debian's chromium through
+// playwright-core) against the real comfyd that run.sh started: load the
+// UI, edit widgets, queue the default workflow on the built-in model, see
+// progress, previews and the final image; validation errors inline;
+// loading a PNG and pasted JSON; queue/history actions; WebSocket
+// reconnection; a phone-sized screen. Any console error or uncaught page
+// error fails the test that caused it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { BASE, waitFor } from "./lib.mjs";
+import { launch, watch, screenshot, ARTIFACTS } from "./browser-lib.mjs";
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  console.log(`screenshots in ${ARTIFACTS}`);
+});
+
+// open loads the UI in a new tab and waits until it has its node
+// definitions, workflow and lists.
+async function open({ context = browser.context, allow, beforeLoad } = {}) {
+  const page = await context.newPage();
+  const problems = watch(page, allow);
+  if (beforeLoad) await beforeLoad(page);
+  await page.goto(BASE + "/");
+  await page.waitForSelector("body[data-ready=true]", { timeout: 15000 });
+  return { page, problems };
+}
+
+const field = (node, input, control = "input, select, textarea") => `[data-node="${node}"] [data-input="${input}"] :is(${control})`;
+
+// small turns the loaded default workflow into a quick run, through the UI.
+async function small(page, { size = 128, steps = 6 } = {}) {
+  const old = await page.$("#nodes > .node");
+  await page.click("#load-default");
+  if (old) await page.waitForFunction((el) => !el.isConnected, old); // the reload re-rendered
+  await page.fill(field(5, "width", "input"), String(size));
+  await page.fill(field(5, "height", "input"), String(size));
+  await page.fill(field(3, "steps", "input"), String(steps));
+}
+
+// record notes what the page shows while a prompt runs.
+async function record(page) {
+  await page.evaluate(() => {
+    const seen = { status: [], previews: 0, running: [] };
+    window.__seen = seen;
+    const status = document.getElementById("run-status");
+    new MutationObserver(() => seen.status.push(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => { seen.previews += 1; }).observe(document.getElementById("preview-img"), { attributes: true, attributeFilter: ["src"] });
+    new MutationObserver((muts) => {
+      for (const m of muts) if (m.target.classList.contains("running")) seen.running.push(m.target.dataset.node);
+    }).observe(document.getElementById("nodes"), { attributes: true, subtree: true, attributeFilter: ["class"] });
+  });
+}
+
+async function finalImage(page) {
+  await page.waitForSelector(".result img", { timeout: 60000 });
+  return waitFor(() => page.evaluate(() => {
+    const img = document.querySelector(".result img");
+    return img.complete && img.naturalWidth > 0 ? { width: img.naturalWidth, height: img.naturalHeight, src: img.src } : null;
+  }), "the final image to load");
+}
+
+let savedImage = null; // {filename, url} from the first run, for the PNG test
+
+test("queues the default workflow with the keyboard and shows progress, previews and the image", async () => {
+  const { page, problems } = await open();
+  const ckpt = await page.$eval(field(4, "ckpt_name", "select"), (s) => s.selectedOptions[0].textContent);
+  assert.match(ckpt, /\.safetensors$/, "the checkpoint is the server's first choice");
+  await small(page);
+  const seedBefore = await page.inputValue(field(3, "seed", "input"));
+  assert.equal(await page.$eval(`[data-node="3"] .seed-mode`, (s) => s.value), "randomize");
+  await record(page);
+
+  // Enter in a single-line field queues.
+  await page.focus(field(3, "steps", "input"));
+  await page.keyboard.press("Enter");
+  const img = await finalImage(page);
+  assert.deepEqual([img.width, img.height], [128, 128]);
+  await page.waitForSelector("#run-status[data-state=ok]");
+
+  const seen = await page.evaluate(() => window.__seen);
+  assert.ok(seen.status.some((s) => /KSampler — \d+\/6/.test(s)), `no sampler progress shown: ${JSON.stringify(seen.status)}`);
+  assert.ok(seen.running.includes("3"), "the KSampler card never showed as running");
+  assert.ok(seen.previews > 0, "no latent preview was shown");
+  assert.equal(await page.$eval(`[data-node="3"] .badge`, (b) => b.textContent), "done");
+
+  // control_after_generate: the queued prompt used the old seed, the widget moved on.
+  const seedAfter = await page.inputValue(field(3, "seed", "input"));
+  assert.notEqual(seedAfter, seedBefore, "randomize did not change the seed after queueing");
+  const history = await (await fetch(`${BASE}/history?max_items=1`)).json();
+  const [entry] = Object.values(history);
+  assert.equal(String(entry.prompt[2]["3"].inputs.seed), seedBefore, "the prompt did not carry the seed shown when queueing");
+  const ref = entry.outputs["9"].images[0];
+  savedImage = { filename: ref.filename, url: img.src };
+
+  await page.waitForSelector("#history-list li.job.done");
+  await screenshot(page, "desktop-after-run", { fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("shows validation errors on the offending input", async () => {
+  const { page, problems } = await open({
+    allow: (e) => e.url.endsWith("/api/prompt") && e.text.includes("400"),
+  });
+  await small(page);
+  await page.fill(field(3, "steps", "input"), "0");
+  await page.click("#queue-btn");
+  await page.waitForSelector("#workflow-errors:not([hidden])");
+  assert.match(await page.textContent("#workflow-errors"), /Prompt outputs failed validation/);
+  const error = await page.textContent(`[data-node="3"] [data-input="steps"] .field-error`);
+  assert.match(error, /smaller than min of 1/);
+  assert.equal(await page.getAttribute(field(3, "steps", "input"), "aria-invalid"), "true");
+  assert.ok(await page.$eval(field(3, "steps", "input"), (el) => el === document.activeElement), "focus did not move to the invalid input");
+  assert.ok(await page.$eval(`[data-node="3"]`, (el) => el.classList.contains("has-error")));
+  await screenshot(page, "validation-error");
+
+  // Fixing the value and queueing with Ctrl+Enter clears the errors.
+  await page.fill(field(3, "steps", "input"), "2");
+  await page.keyboard.press("Control+Enter");
+  await page.waitForSelector("#workflow-errors", { state: "hidden" });
+  await finalImage(page);
+  assert.equal(await page.getAttribute(field(3, "steps", "input"), "aria-invalid"), null);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("loads the workflow carried by a PNG comfyd saved, and pasted JSON", async () => {
+  assert.ok(savedImage, "needs the image of the first test");
+  const png = Buffer.from(await (await fetch(savedImage.url)).arrayBuffer());
+  const { page, problems } = await open();
+  await page.click("#load-default");
+  await page.setInputFiles("#file-input", { name: savedImage.filename, mimeType: "image/png", buffer: png });
+  await page.waitForFunction((name) => document.getElementById("workflow-source").textContent.includes(name), savedImage.filename);
+  assert.equal(await page.inputValue(field(3, "steps", "input")), "6");
+  assert.equal(await page.inputValue(field(5, "width", "input")), "128");
+
+  // A UI-format workflow is refused with advice; an API-format one loads.
+  await page.click("#load-paste");
+  await page.fill("#paste-text", JSON.stringify({ nodes: [], links: [] }));
+  await page.click("#paste-form button[type=submit]");
+  assert.match(await page.textContent("#paste-error"), /UI-format/);
+  const api = {
+    "1": { class_type: "EmptyLatentImage", inputs: { width: 64, height: 64, batch_size: 1 }, _meta: { title: "Pasted latent" } },
+    "2": { class_type: "SaveLatent", inputs: { samples: ["1", 0], filename_prefix: "latents/e2e" } },
+  };
+  await page.fill("#paste-text", JSON.stringify(api));
+  await page.keyboard.press("Control+Enter");
+  await page.waitForSelector(`[data-node="1"] h3:text("Pasted latent")`);
+  assert.equal(await page.isVisible("#paste-dialog"), false);
+
+  // Queue it: SaveLatent's output is offered as a download link.
+  await page.click("#queue-btn");
+  const link = await page.waitForSelector(".latent a", { timeout: 30000 });
+  const href = await link.getAttribute("href");
+  assert.match(href, /filename=e2e_\d+_\.latent/);
+  const res = await fetch(href);
+  assert.equal(res.status, 200);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("queue and history panels: cancel pending, stop running, delete and re-run", async () => {
+  const { page, problems } = await open();
+  await small(page, { size: 256, steps: 400 });
+  await page.click("#queue-btn");
+  await page.click("#queue-btn"); // seed was randomised: a second, different prompt
+  await page.waitForSelector("#queue-list li.job.running");
+  const pending = await page.waitForSelector("#queue-list li.job.pending");
+  const pendingId = await pending.getAttribute("data-prompt");
+  await pending.$eval("button", (b) => b.click());
+  await page.waitForSelector(`#queue-list li[data-prompt="${pendingId}"]`, { state: "detached" });
+
+  const running = await page.$("#queue-list li.job.running");
+  const runningId = await running.getAttribute("data-prompt");
+  await running.$eval("button", (b) => b.click());
+  const cancelled = await page.waitForSelector(`#history-list li[data-prompt="${runningId}"].cancelled`, { timeout: 30000 });
+  assert.ok(cancelled);
+  await page.waitForSelector("#run-status[data-state=error]");
+  assert.match(await page.textContent("#run-status"), /Stopped/);
+  assert.equal(await page.isVisible(`#history-list li[data-prompt="${pendingId}"]`), false, "a cancelled pending prompt must not reach history");
+
+  await page.click(`#history-list li[data-prompt="${runningId}"] button:text("Delete")`);
+  await page.waitForSelector(`#history-list li[data-prompt="${runningId}"]`, { state: "detached" });
+
+  const before = await page.$$eval("#history-list li.job", (l) => l.length);
+  await page.click(`#history-list li.job.done button:text("Re-run")`);
+  await waitFor(async () => (await page.$$eval("#history-list li.job", (l) => l.length)) > before, "the re-run to reach history");
+  await screenshot(page, "queue-history");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("reconnects its WebSocket after the server goes away", async () => {
+  const sockets = [];
+  const { page, problems } = await open({
+    beforeLoad: (p) => p.routeWebSocket(/\/ws\b/, (ws) => {
+      ws.connectToServer();
+      sockets.push(ws);
+    }),
+  });
+  await page.waitForSelector("#conn[data-state=ok]");
+  assert.equal(sockets.length, 1);
+  await sockets[0].close({ code: 1012, reason: "service restart" });
+  await page.waitForSelector("#conn[data-state=warn]");
+  assert.match(await page.textContent("#conn"), /Reconnecting/);
+  await page.waitForSelector("#conn[data-state=ok]", { timeout: 10000 });
+  assert.equal(sockets.length, 2, "the page did not open a new socket");
+
+  // The new socket works: a run still reports its progress and image.
+  await small(page, { size: 64, steps: 3 });
+  await page.click("#queue-btn");
+  await finalImage(page);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("works on a phone-sized screen", async () => {
+  const phone = await launch({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  try {
+    const { page, problems } = await open({ context: phone.context });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+    const queueBox = await page.locator("#queue-btn").boundingBox();
+    assert.ok(queueBox && queueBox.x + queueBox.width <= 390 && queueBox.y < 200, "the Queue button is not at hand");
+    const wide = await page.$$eval(".node, .panel", (els) => els.filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).length);
+    assert.equal(wide, 0, "a card is wider than the screen");
+    await screenshot(page, "phone-top");
+
+    await small(page, { size: 128, steps: 4 });
+    await page.tap("#queue-btn");
+    const img = await finalImage(page);
+    assert.deepEqual([img.width, img.height], [128, 128]);
+    await screenshot(page, "phone-after-run", { fullPage: true });
+    assert.deepEqual(problems, []);
+  } finally {
+    await phone.close();
+  }
+});
