@@ -11,9 +11,9 @@ import (
 	"comfyd/tensor"
 )
 
-// textToImage runs the default ComfyUI text-to-image graph on the built-in
-// checkpoint (CLIPTextEncode x2, EmptyLatentImage, KSampler, VAEDecode) and
-// returns the sampled VAE-unit latent and the decoded image.
+// t2i is one run of ComfyUI's text-to-image graph on the built-in
+// checkpoint (CLIPTextEncode x2, EmptyLatentImage, KSampler, VAEDecode);
+// run returns the sampled VAE-unit latent and the decoded image.
 type t2i struct {
 	pos, neg           string
 	cfg                float64
