@@ -1,5 +1,11 @@
 package server
 
+import (
+	"encoding/json"
+
+	"comfyd/graph"
+)
+
 // Wire types of the ComfyUI HTTP and WebSocket API (spec comfy-api.md
 // sections 2, 3, 5). Handlers build these; nothing here has behaviour.
 
@@ -164,4 +170,98 @@ type Pagination struct {
 // apiError is the {"error": "..."} body of the jobs and users routes.
 type apiError struct {
 	Error string `json:"error"`
+}
+
+// Job is one /api/jobs entry (spec 2.7). Absent values are omitted, as
+// upstream drops None-valued keys.
+type Job struct {
+	ID                 string                `json:"id"`
+	Status             string                `json:"status"`
+	Priority           pyNumber              `json:"priority"`
+	CreateTime         *int64                `json:"create_time,omitempty"`
+	ExecutionStartTime *int64                `json:"execution_start_time,omitempty"`
+	ExecutionEndTime   *int64                `json:"execution_end_time,omitempty"`
+	ExecutionError     *graph.ExecutionError `json:"execution_error,omitempty"`
+	OutputsCount       int                   `json:"outputs_count"`
+	PreviewOutput      map[string]any        `json:"preview_output,omitempty"`
+	WorkflowID         *string               `json:"workflow_id,omitempty"`
+
+	// Detail only (GET /api/jobs/{id} of a finished job).
+	Outputs         json.RawMessage `json:"outputs,omitempty"`
+	ExecutionStatus json.RawMessage `json:"execution_status,omitempty"`
+	Workflow        *JobWorkflow    `json:"workflow,omitempty"`
+}
+
+// JobWorkflow is a job detail's "workflow".
+type JobWorkflow struct {
+	Prompt    json.RawMessage `json:"prompt"`
+	ExtraData json.RawMessage `json:"extra_data"`
+}
+
+// UserdataEntry is one /v2/userdata entry.
+type UserdataEntry struct {
+	Name     string   `json:"name"`
+	Path     string   `json:"path"`
+	Type     string   `json:"type"`
+	Size     *int64   `json:"size,omitempty"`
+	Modified *float64 `json:"modified,omitempty"`
+}
+
+// PreviewMeta is the JSON header of a type-4 preview frame.
+type PreviewMeta struct {
+	NodeID        string  `json:"node_id"`
+	PromptID      string  `json:"prompt_id"`
+	DisplayNodeID string  `json:"display_node_id"`
+	ParentNodeID  *string `json:"parent_node_id"`
+	RealNodeID    string  `json:"real_node_id"`
+	ImageType     string  `json:"image_type"`
+}
+
+// PromptStamp is the data of execution_start and execution_success.
+type PromptStamp struct {
+	PromptID  string `json:"prompt_id"`
+	Timestamp int64  `json:"timestamp"`
+}
+
+// ExecutionCachedData is the data of execution_cached.
+type ExecutionCachedData struct {
+	Nodes     []string `json:"nodes"`
+	PromptID  string   `json:"prompt_id"`
+	Timestamp int64    `json:"timestamp"`
+}
+
+// ExecutingData is the data of a node-level executing message.
+type ExecutingData struct {
+	Node        string `json:"node"`
+	DisplayNode string `json:"display_node"`
+	PromptID    string `json:"prompt_id"`
+}
+
+// ExecutingDoneData is the data of the end-of-prompt executing message.
+type ExecutingDoneData struct {
+	Node     *string `json:"node"`
+	PromptID string  `json:"prompt_id"`
+}
+
+// ProgressData is the data of progress.
+type ProgressData struct {
+	Value    int    `json:"value"`
+	Max      int    `json:"max"`
+	PromptID string `json:"prompt_id"`
+	Node     string `json:"node"`
+}
+
+// ProgressStateData is the data of progress_state.
+type ProgressStateData struct {
+	PromptID string                        `json:"prompt_id"`
+	Nodes    map[string]graph.NodeProgress `json:"nodes"`
+}
+
+// ExecutedData is the data of executed; Output is null for a cached
+// output node without UI.
+type ExecutedData struct {
+	Node        string `json:"node"`
+	DisplayNode string `json:"display_node"`
+	Output      any    `json:"output"`
+	PromptID    string `json:"prompt_id"`
 }

@@ -141,12 +141,6 @@ func benchFanout(b *testing.B, pace time.Duration) {
 			mu.Unlock()
 		}(c)
 	}
-	type progress struct {
-		Value    int    `json:"value"`
-		Max      int    `json:"max"`
-		PromptID string `json:"prompt_id"`
-		Node     string `json:"node"`
-	}
 	b.ResetTimer()
 	for i := 0; i < n; i++ {
 		mu.Lock()
@@ -154,7 +148,7 @@ func benchFanout(b *testing.B, pace time.Duration) {
 		mu.Unlock()
 		// What runEvents.Progress sends for a prompt without a client
 		// (unthrottled here: every message is measured).
-		ts.hub.send("progress", progress{i, n, "bench", "3"}, "")
+		ts.hub.send("progress", ProgressData{i, n, "bench", "3"}, "")
 		if pace > 0 {
 			time.Sleep(pace)
 		}

@@ -54,13 +54,8 @@ func (e *runEvents) toClientOrAll(typ string, data any) {
 	e.h.send(typ, data, e.client)
 }
 
-type promptStamp struct {
-	PromptID  string `json:"prompt_id"`
-	Timestamp int64  `json:"timestamp"`
-}
-
 func (e *runEvents) ExecutionStart(promptID string) {
-	data := promptStamp{promptID, nowMS()}
+	data := PromptStamp{promptID, nowMS()}
 	e.mu.Lock()
 	e.startMS = data.Timestamp
 	e.mu.Unlock()
@@ -69,11 +64,7 @@ func (e *runEvents) ExecutionStart(promptID string) {
 }
 
 func (e *runEvents) ExecutionCached(promptID string, nodeIDs []string) {
-	data := struct {
-		Nodes     []string `json:"nodes"`
-		PromptID  string   `json:"prompt_id"`
-		Timestamp int64    `json:"timestamp"`
-	}{nonNil(nodeIDs), promptID, nowMS()}
+	data := ExecutionCachedData{nonNil(nodeIDs), promptID, nowMS()}
 	e.record("execution_cached", data)
 	e.toClient("execution_cached", data)
 }
@@ -86,11 +77,7 @@ func (e *runEvents) Executing(promptID, nodeID, displayNode string) {
 	e.display[nodeID] = displayNode
 	e.lastNode = nodeID
 	e.mu.Unlock()
-	e.toClient("executing", struct {
-		Node        string `json:"node"`
-		DisplayNode string `json:"display_node"`
-		PromptID    string `json:"prompt_id"`
-	}{nodeID, displayNode, promptID})
+	e.toClient("executing", ExecutingData{nodeID, displayNode, promptID})
 }
 
 func (e *runEvents) Progress(promptID, nodeID string, value, max int) {
@@ -100,12 +87,7 @@ func (e *runEvents) Progress(promptID, nodeID string, value, max int) {
 	if !ok {
 		return
 	}
-	e.toClientOrAll("progress", struct {
-		Value    int    `json:"value"`
-		Max      int    `json:"max"`
-		PromptID string `json:"prompt_id"`
-		Node     string `json:"node"`
-	}{value, max, promptID, nodeID})
+	e.toClientOrAll("progress", ProgressData{value, max, promptID, nodeID})
 }
 
 func (e *runEvents) ProgressState(promptID string, nodes map[string]graph.NodeProgress) {
@@ -115,10 +97,7 @@ func (e *runEvents) ProgressState(promptID string, nodes map[string]graph.NodePr
 	if !ok {
 		return
 	}
-	e.h.send("progress_state", struct {
-		PromptID string                        `json:"prompt_id"`
-		Nodes    map[string]graph.NodeProgress `json:"nodes"`
-	}{promptID, nodes}, "")
+	e.h.send("progress_state", ProgressStateData{promptID, nodes}, "")
 }
 
 func (e *runEvents) Preview(promptID, nodeID, format string, data []byte) {
@@ -129,7 +108,7 @@ func (e *runEvents) Preview(promptID, nodeID, format string, data []byte) {
 	if display == "" {
 		display = nodeID
 	}
-	e.h.sendPreview(e.client, format, data, previewMeta{
+	e.h.sendPreview(e.client, format, data, PreviewMeta{
 		NodeID: nodeID, PromptID: promptID, DisplayNodeID: display, RealNodeID: display,
 	})
 }
@@ -142,16 +121,11 @@ func (e *runEvents) Executed(promptID, nodeID, displayNode string, ui map[string
 	if ui != nil {
 		output = ui
 	}
-	e.toClient("executed", struct {
-		Node        string `json:"node"`
-		DisplayNode string `json:"display_node"`
-		Output      any    `json:"output"`
-		PromptID    string `json:"prompt_id"`
-	}{nodeID, displayNode, output, promptID})
+	e.toClient("executed", ExecutedData{nodeID, displayNode, output, promptID})
 }
 
 func (e *runEvents) ExecutionSuccess(promptID string) {
-	data := promptStamp{promptID, nowMS()}
+	data := PromptStamp{promptID, nowMS()}
 	e.mu.Lock()
 	e.endMS = data.Timestamp
 	e.mu.Unlock()

@@ -373,9 +373,9 @@ func (s *Server) handleJobsCancel(w http.ResponseWriter, r *http.Request) {
 		JobIDs []string `json:"job_ids"`
 	}
 	_ = json.NewDecoder(r.Body).Decode(&body)
-	any := false
+	cancelled := false
 	for _, id := range body.JobIDs {
-		any = s.cancelJob(r, id) || any
+		cancelled = s.cancelJob(r, id) || cancelled
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"cancelled": any})
+	writeJSON(w, http.StatusOK, map[string]bool{"cancelled": cancelled})
 }

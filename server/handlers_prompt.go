@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -269,7 +270,9 @@ func (s *Server) dropPending(r *http.Request, ids map[string]bool) bool {
 	for i, it := range removed {
 		rows[i] = it.rowID
 	}
-	if err := s.store.Dequeue(r.Context(), rows...); err != nil {
+	// Not the request's context: memory already changed, the store must
+	// follow even if the client goes away.
+	if err := s.store.Dequeue(context.Background(), rows...); err != nil {
 		s.log.Error("deleting queued prompts", "err", err)
 	}
 	s.hub.broadcastStatus()

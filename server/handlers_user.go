@@ -219,15 +219,6 @@ func mustRel(root, p string) string {
 	return rel
 }
 
-// userdataEntry is one /v2/userdata entry.
-type userdataEntry struct {
-	Name     string   `json:"name"`
-	Path     string   `json:"path"`
-	Type     string   `json:"type"`
-	Size     *int64   `json:"size,omitempty"`
-	Modified *float64 `json:"modified,omitempty"`
-}
-
 // handleListUserdataV2 lists a user directory recursively: directories
 // first, then files, each sorted case-insensitively; paths are relative
 // to the user root.
@@ -238,14 +229,14 @@ func (s *Server) handleListUserdataV2(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusForbidden, "Forbidden")
 		return
 	}
-	var dirs, files []userdataEntry
+	var dirs, files []UserdataEntry
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == root {
 			return nil
 		}
 		relPath := filepath.ToSlash(mustRel(s.userRoot(), p))
 		if d.IsDir() {
-			dirs = append(dirs, userdataEntry{Name: d.Name(), Path: relPath, Type: "directory"})
+			dirs = append(dirs, UserdataEntry{Name: d.Name(), Path: relPath, Type: "directory"})
 			return nil
 		}
 		st, err := d.Info()
@@ -253,15 +244,15 @@ func (s *Server) handleListUserdataV2(w http.ResponseWriter, r *http.Request) {
 			return nil
 		}
 		size, mod := st.Size(), epochSeconds(st.ModTime())
-		files = append(files, userdataEntry{Name: d.Name(), Path: relPath, Type: "file", Size: &size, Modified: &mod})
+		files = append(files, UserdataEntry{Name: d.Name(), Path: relPath, Type: "file", Size: &size, Modified: &mod})
 		return nil
 	})
-	byName := func(es []userdataEntry) {
+	byName := func(es []UserdataEntry) {
 		sort.SliceStable(es, func(i, j int) bool { return strings.ToLower(es[i].Path) < strings.ToLower(es[j].Path) })
 	}
 	byName(dirs)
 	byName(files)
-	out := append(append([]userdataEntry{}, dirs...), files...)
+	out := append(append([]UserdataEntry{}, dirs...), files...)
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -94,7 +94,10 @@ func (c *wsClient) wantsPreviewMetadata() bool {
 
 // writeLoop sends queued frames in order until the socket fails or closes.
 func (c *wsClient) writeLoop() {
-	defer close(c.done)
+	defer func() {
+		c.conn.Close() // the reader then fails and unregisters the socket
+		close(c.done)
+	}()
 	var batch []frame
 	for {
 		c.mu.Lock()
@@ -220,7 +223,7 @@ func (h *hub) broadcastStatus() {
 // to a client that announced supports_preview_metadata, the plain frame
 // (type 1) otherwise, and type 1 to every socket when the prompt has no
 // client.
-func (h *hub) sendPreview(sid, format string, image []byte, meta previewMeta) {
+func (h *hub) sendPreview(sid, format string, image []byte, meta PreviewMeta) {
 	imgFormat, mime := uint32(1), "image/jpeg"
 	if format == "PNG" {
 		imgFormat, mime = 2, "image/png"
@@ -249,16 +252,6 @@ func (h *hub) sendPreview(sid, format string, image []byte, meta previewMeta) {
 	copy(b[8:], mj)
 	copy(b[8+len(mj):], image)
 	h.sendFrame(frame{kind: websocket.BinaryMessage, data: b}, sid, true)
-}
-
-// previewMeta is the JSON header of a type-4 preview frame.
-type previewMeta struct {
-	NodeID        string  `json:"node_id"`
-	PromptID      string  `json:"prompt_id"`
-	DisplayNodeID string  `json:"display_node_id"`
-	ParentNodeID  *string `json:"parent_node_id"`
-	RealNodeID    string  `json:"real_node_id"`
-	ImageType     string  `json:"image_type"`
 }
 
 // sendLogs forwards new log entries to subscribed sockets.

@@ -3,35 +3,7 @@ package server
 import (
 	"encoding/json"
 	"strings"
-
-	"comfyd/graph"
 )
-
-// Job is one /api/jobs entry (spec 2.7). Absent values are omitted, as
-// upstream drops None-valued keys.
-type Job struct {
-	ID                 string                `json:"id"`
-	Status             string                `json:"status"`
-	Priority           pyNumber              `json:"priority"`
-	CreateTime         *int64                `json:"create_time,omitempty"`
-	ExecutionStartTime *int64                `json:"execution_start_time,omitempty"`
-	ExecutionEndTime   *int64                `json:"execution_end_time,omitempty"`
-	ExecutionError     *graph.ExecutionError `json:"execution_error,omitempty"`
-	OutputsCount       int                   `json:"outputs_count"`
-	PreviewOutput      map[string]any        `json:"preview_output,omitempty"`
-	WorkflowID         *string               `json:"workflow_id,omitempty"`
-
-	// Detail only (GET /api/jobs/{id} of a finished job).
-	Outputs         json.RawMessage `json:"outputs,omitempty"`
-	ExecutionStatus json.RawMessage `json:"execution_status,omitempty"`
-	Workflow        *JobWorkflow    `json:"workflow,omitempty"`
-}
-
-// JobWorkflow is a job detail's "workflow".
-type JobWorkflow struct {
-	Prompt    json.RawMessage `json:"prompt"`
-	ExtraData json.RawMessage `json:"extra_data"`
-}
 
 // Job statuses.
 const (

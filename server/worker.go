@@ -105,7 +105,7 @@ func (s *Server) runOne(ctx context.Context, it *queueItem) bool {
 	s.queue.done()
 	s.hub.broadcastStatus()
 	if ev.client != "" {
-		s.hub.send("executing", map[string]any{"node": nil, "prompt_id": it.promptID}, ev.client)
+		s.hub.send("executing", ExecutingDoneData{PromptID: it.promptID}, ev.client)
 	}
 	s.applyFree()
 	return true
