@@ -92,7 +92,9 @@ func (p *promptTrack) observe(m comfyclient.Message) {
 }
 
 // complete reports the full success sequence.
-func (p *promptTrack) complete() bool { return p.started && p.succeeded && p.ended && p.violation == "" }
+func (p *promptTrack) complete() bool {
+	return p.started && p.succeeded && p.ended && p.violation == ""
+}
 
 // clientTracks holds one socket's prompts.
 type clientTracks struct {
