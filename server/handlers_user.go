@@ -157,7 +157,7 @@ func (s *Server) handleListUserdata(w http.ResponseWriter, r *http.Request) {
 	split := strings.ToLower(q.Get("split")) == "true"
 	root, err := paths.SafeJoin(s.userRoot(), dir)
 	if err != nil {
-		writeText(w, http.StatusForbidden, "Forbidden")
+		writeText(w, http.StatusForbidden, "Invalid directory")
 		return
 	}
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
@@ -167,6 +167,12 @@ func (s *Server) handleListUserdata(w http.ResponseWriter, r *http.Request) {
 	var files []string
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == root {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") { // glob("*") skips dot names
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		if d.IsDir() {
@@ -220,39 +226,52 @@ func mustRel(root, p string) string {
 }
 
 // handleListUserdataV2 lists a user directory recursively: directories
-// first, then files, each sorted case-insensitively; paths are relative
-// to the user root.
+// first, then files, each by name case-insensitively; paths are relative
+// to the user root. A missing user root is an empty list.
 func (s *Server) handleListUserdataV2(w http.ResponseWriter, r *http.Request) {
 	rel := r.URL.Query().Get("path")
-	root, err := paths.SafeJoin(s.userRoot(), rel)
+	base := filepath.Clean(s.userRoot())
+	root, err := paths.SafeJoin(base, rel)
 	if err != nil {
-		writeText(w, http.StatusForbidden, "Forbidden")
+		writeText(w, http.StatusBadRequest, "Invalid path requested")
 		return
 	}
-	var dirs, files []UserdataEntry
+	st, err := os.Stat(root)
+	switch {
+	case err != nil && root == base:
+		writeJSON(w, http.StatusOK, []UserdataEntry{})
+		return
+	case err != nil:
+		writeText(w, http.StatusNotFound, "Requested path not found")
+		return
+	case !st.IsDir():
+		writeText(w, http.StatusBadRequest, "Requested path is not a directory")
+		return
+	}
+	out := []UserdataEntry{}
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == root {
 			return nil
 		}
-		relPath := filepath.ToSlash(mustRel(s.userRoot(), p))
+		relPath := filepath.ToSlash(mustRel(base, p))
 		if d.IsDir() {
-			dirs = append(dirs, UserdataEntry{Name: d.Name(), Path: relPath, Type: "directory"})
+			out = append(out, UserdataEntry{Name: d.Name(), Path: relPath, Type: "directory"})
 			return nil
 		}
-		st, err := d.Info()
-		if err != nil {
-			return nil
+		e := UserdataEntry{Name: d.Name(), Path: relPath, Type: "file"}
+		if st, err := d.Info(); err == nil {
+			size, mod := st.Size(), epochSeconds(st.ModTime())
+			e.Size, e.Modified = &size, &mod
 		}
-		size, mod := st.Size(), epochSeconds(st.ModTime())
-		files = append(files, UserdataEntry{Name: d.Name(), Path: relPath, Type: "file", Size: &size, Modified: &mod})
+		out = append(out, e)
 		return nil
 	})
-	byName := func(es []UserdataEntry) {
-		sort.SliceStable(es, func(i, j int) bool { return strings.ToLower(es[i].Path) < strings.ToLower(es[j].Path) })
-	}
-	byName(dirs)
-	byName(files)
-	out := append(append([]UserdataEntry{}, dirs...), files...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if (out[i].Type == "directory") != (out[j].Type == "directory") {
+			return out[i].Type == "directory"
+		}
+		return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)
+	})
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -291,7 +310,7 @@ func (s *Server) handleUserdataFile(w http.ResponseWriter, r *http.Request) {
 	case isMove && r.Method == http.MethodPost:
 		s.moveUserdata(w, r, p, dest)
 	case r.Method == http.MethodGet:
-		serveUserFile(w, r, p)
+		s.serveUserFile(w, r, p)
 	case r.Method == http.MethodPost:
 		s.writeUserdata(w, r, p)
 	case r.Method == http.MethodDelete:
@@ -339,8 +358,9 @@ func (s *Server) writeUserdata(w http.ResponseWriter, r *http.Request, p string)
 		writeText(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		writeText(w, http.StatusBadRequest, err.Error())
+	if err := writeFileAtomic(p, data); err != nil {
+		s.log.Warn("saving a user file", "path", p, "err", err)
+		writeText(w, http.StatusBadRequest, "Invalid filename. Please avoid special characters like :\\/*?\"<>|")
 		return
 	}
 	s.userdataAnswer(w, r, p)
@@ -372,10 +392,11 @@ func (s *Server) moveUserdata(w http.ResponseWriter, r *http.Request, src, escDe
 	s.userdataAnswer(w, r, dest)
 }
 
-// serveUserFile sends a user file with a type from its extension; markup
-// and script types are sent as octet-stream so a stored file cannot run
-// in the UI's origin (CSS stays CSS: the UI links user.css).
-func serveUserFile(w http.ResponseWriter, r *http.Request, p string) {
+// serveUserFile sends a user file as ComfyUI does: user.css inline as
+// text/css, everything else as an attachment with markup and script types
+// neutralised, never sniffed, so a stored file cannot run in the UI's
+// origin.
+func (s *Server) serveUserFile(w http.ResponseWriter, r *http.Request, p string) {
 	f, err := os.Open(p)
 	if err != nil {
 		writeEmpty(w, http.StatusNotFound)
@@ -387,11 +408,41 @@ func serveUserFile(w http.ResponseWriter, r *http.Request, p string) {
 		writeEmpty(w, http.StatusNotFound)
 		return
 	}
-	ctype := mime.TypeByExtension(strings.ToLower(filepath.Ext(p)))
-	if base, _, _ := strings.Cut(ctype, ";"); ctype == "" || base != "text/css" && unsafeTypes[base] {
+	ctype, disposition := mime.TypeByExtension(strings.ToLower(filepath.Ext(p))), "attachment"
+	if p == filepath.Join(s.userRoot(), "user.css") {
+		ctype, disposition = "text/css", "inline"
+	} else if base, _, _ := strings.Cut(ctype, ";"); ctype == "" || unsafeTypes[base] {
 		ctype = "application/octet-stream"
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", disposition)
 	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// writeFileAtomic writes through a temporary file renamed into place, so
+// a crash never leaves a half-written workflow.
+func writeFileAtomic(p string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
 }

@@ -88,6 +88,9 @@ func TestPathEscapes(t *testing.T) {
 // separators.
 func TestUserdataFiles(t *testing.T) {
 	ts := newTestServer(t)
+	os.MkdirAll(filepath.Join(ts.dir, "user", "default", "workflows", ".hidden"), 0o755)
+	os.WriteFile(filepath.Join(ts.dir, "user", "default", "workflows", ".hidden", "h.json"), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(ts.dir, "user", "default", "workflows", ".h.json"), []byte("{}"), 0o644)
 	code, _, body := ts.do(t, "POST", "/api/userdata/workflows%2FMy%20Flow.json?overwrite=false", strings.NewReader(`{"a":1}`), nil)
 	if code != 200 || string(body) != `"workflows/My Flow.json"` {
 		t.Fatalf("write: %d %s", code, body)
@@ -99,8 +102,25 @@ func TestUserdataFiles(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(string(body), `{"path":"workflows/My Flow.json","size":7,"modified":`) {
 		t.Errorf("overwrite full_info: %d %s", code, body)
 	}
-	if code, body := ts.get(t, "/api/userdata/workflows%2FMy%20Flow.json"); code != 200 || string(body) != `{"a":2}` {
-		t.Errorf("read: %d %s", code, body)
+	code, hdr, body := ts.do(t, "GET", "/api/userdata/workflows%2FMy%20Flow.json", nil, nil)
+	if code != 200 || string(body) != `{"a":2}` || hdr.Get("Content-Disposition") != "attachment" || hdr.Get("Content-Type") != "application/json" {
+		t.Errorf("read: %d %s %v", code, body, hdr)
+	}
+	ts.do(t, "POST", "/api/userdata/user.css", strings.NewReader(`body{}`), nil)
+	ts.do(t, "POST", "/api/userdata/x.html", strings.NewReader(`<script>`), nil)
+	if _, hdr, _ := ts.do(t, "GET", "/api/userdata/user.css", nil, nil); hdr.Get("Content-Type") != "text/css" || hdr.Get("Content-Disposition") != "inline" {
+		t.Errorf("user.css %v", hdr)
+	}
+	if _, hdr, _ := ts.do(t, "GET", "/api/userdata/x.html", nil, nil); hdr.Get("Content-Type") != "application/octet-stream" {
+		t.Errorf("x.html %v", hdr)
+	}
+	if code, body := ts.get(t, "/api/v2/userdata?path=nope"); code != 404 {
+		t.Errorf("v2 missing dir: %d %s", code, body)
+	}
+	// os.walk order: directories first, then files, each by name (dot
+	// names included, unlike /userdata's glob).
+	if code, body := ts.get(t, "/api/v2/userdata"); code != 200 || !strings.HasPrefix(string(body), `[{"name":".hidden","path":"workflows/.hidden","type":"directory"},{"name":"workflows","path":"workflows","type":"directory"},{"name":".h.json"`) {
+		t.Errorf("v2 root: %d %s", code, body)
 	}
 	if code, body := ts.get(t, "/api/userdata?dir=workflows&recurse=true"); code != 200 || string(body) != `["My Flow.json"]` {
 		t.Errorf("list: %d %s", code, body)
@@ -108,7 +128,7 @@ func TestUserdataFiles(t *testing.T) {
 	if code, body := ts.get(t, "/api/userdata?dir=workflows&split=true"); code != 200 || string(body) != `[["My Flow.json","My Flow.json"]]` {
 		t.Errorf("list split: %d %s", code, body)
 	}
-	if code, body := ts.get(t, "/api/v2/userdata?path=workflows"); code != 200 || !strings.HasPrefix(string(body), `[{"name":"My Flow.json","path":"workflows/My Flow.json","type":"file","size":7`) {
+	if code, body := ts.get(t, "/api/v2/userdata?path=workflows"); code != 200 || !strings.Contains(string(body), `{"name":"My Flow.json","path":"workflows/My Flow.json","type":"file","size":7`) {
 		t.Errorf("v2 list: %d %s", code, body)
 	}
 	code, _, body = ts.do(t, "POST", "/api/userdata/workflows%2FMy%20Flow.json/move/workflows%2Fb.json", nil, nil)
