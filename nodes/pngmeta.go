@@ -14,11 +14,13 @@ type PNGText struct {
 	Key, Value string
 }
 
-// PNG compression presets matching ComfyUI's intent: SaveImage writes at
-// compress_level 4, PreviewImage at 1. Go's encoder has fewer levels; files
-// need not be byte-identical, only readable with the same text chunks.
+// PNG compression presets. ComfyUI's SaveImage writes at zlib level 4 and
+// PreviewImage at 1; Go's encoder offers only 1, 6 and 9. Level 1 for both:
+// on a 512x512 picture it encodes 2.1x faster than level 6 (30 ms vs 64 ms,
+// BenchmarkPNG*) for a file twice as large (41 KB vs 21 KB), and encoding
+// was most of a warm text-to-image run on the built-in model.
 const (
-	PNGSave    = png.DefaultCompression
+	PNGSave    = png.BestSpeed
 	PNGPreview = png.BestSpeed
 )
 
