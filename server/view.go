@@ -98,7 +98,7 @@ func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `filename="`+strings.ReplaceAll(base, `"`, `\"`)+`"`)
 	channel := q.Get("channel")
 	if q.Has("preview") {
-		s.servePreview(w, file, q.Get("preview"), channel)
+		s.servePreview(w, file, base, q.Get("preview"), channel)
 		return
 	}
 	if channel == "rgb" || channel == "a" {
@@ -137,7 +137,7 @@ func decodeImageFile(file string) (image.Image, error) {
 // default; comfyd has no WebP encoder, so it answers JPEG where ComfyUI
 // would send opaque WebP and PNG where the alpha channel is kept. The
 // Content-Type says which, and browsers display either.
-func (s *Server) servePreview(w http.ResponseWriter, file, preview, channel string) {
+func (s *Server) servePreview(w http.ResponseWriter, file, base, preview, channel string) {
 	img, err := decodeImageFile(file)
 	if err != nil {
 		writeEmpty(w, http.StatusBadRequest)
@@ -155,13 +155,16 @@ func (s *Server) servePreview(w http.ResponseWriter, file, preview, channel stri
 		}
 	}
 	var buf bytes.Buffer
+	sent := "jpeg"
 	if format == "webp" && channel != "rgb" && !opaque(img) {
+		sent = "png"
 		err = png.Encode(&buf, img)
-		w.Header().Set("Content-Type", "image/png")
 	} else {
 		err = jpeg.Encode(&buf, dropAlpha(img), &jpeg.Options{Quality: quality})
-		w.Header().Set("Content-Type", "image/jpeg")
 	}
+	w.Header().Set("Content-Type", "image/"+sent)
+	// As upstream: the name's "png" replaced by the sent format.
+	w.Header().Set("Content-Disposition", `filename="`+strings.ReplaceAll(strings.ReplaceAll(base, "png", sent), `"`, `\"`)+`"`)
 	if err != nil {
 		writeEmpty(w, http.StatusInternalServerError)
 		return
