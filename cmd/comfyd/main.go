@@ -68,6 +68,7 @@ func serve(cfg *config, log *slog.Logger) error {
 	}
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	srv.Start(ctx)
+	go warmBuiltins(ctx, log)
 	log.Info("listening", "url", "http://"+displayAddr(cfg.Listen, cfg.Port))
 
 	errc := make(chan error, 1)
@@ -155,6 +156,19 @@ func setupFolders(cfg *config, log *slog.Logger) (*paths.Folders, error) {
 	ckpts := append(models.Builtins(), folders.ListModels("checkpoints")...)
 	log.Info("checkpoints", "found", ckpts, "searched", folders.ModelDirs("checkpoints"))
 	return folders, nil
+}
+
+// warmBuiltins loads the built-in checkpoints in the background, so the
+// first prompt does not wait for the built-in model to paint its pictures.
+func warmBuiltins(ctx context.Context, log *slog.Logger) {
+	for _, name := range models.Builtins() {
+		start := time.Now()
+		if _, err := models.LoadBuiltin(ctx, name); err != nil {
+			log.Warn("built-in model", "name", name, "err", err)
+			continue
+		}
+		log.Info("built-in model ready", "name", name, "took", time.Since(start).Round(time.Millisecond))
+	}
 }
 
 func displayAddr(listen string, port int) string {
