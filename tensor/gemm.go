@@ -6,10 +6,15 @@ import (
 )
 
 // Gemm computes c = alpha·op(a)·op(b) + beta·c for row-major matrices, where
-// op(a) is m×k and op(b) is k×n (BLAS sgemm; gonum's implementation is
-// blocked and runs on all cores for large products).
+// op(a) is m×k and op(b) is k×n (BLAS sgemm). On AVX2/FMA machines it runs
+// comfyd's packed micro-kernel on all cores; elsewhere gonum's blocked Go
+// implementation.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
+		return
+	}
+	if haveSgemmKernel {
+		sgemmPacked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	ta, tb := blas.NoTrans, blas.NoTrans

@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package tensor
+
+const haveSgemmKernel = false
+
+func sgemmKernel6x16(k int, a, b, c *float32, ldc int) { panic("unreachable") }
