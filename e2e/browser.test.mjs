@@ -12,6 +12,9 @@ import { launch, watch, screenshot, ARTIFACTS } from "./browser-lib.mjs";
 
 let browser;
 before(async () => {
+  const index = await (await fetch(BASE + "/")).text();
+  assert.ok(index.includes('src="js/app.js"'),
+    "comfyd does not serve the built-in UI at / (cmd/comfyd must set server.Config.WebFS = web.FS())");
   browser = await launch();
 });
 after(async () => {
@@ -182,6 +185,8 @@ test("queue and history panels: cancel pending, stop running, delete and re-run"
   assert.ok(cancelled);
   await page.waitForSelector("#run-status[data-state=error]");
   assert.match(await page.textContent("#run-status"), /Stopped/);
+  assert.equal(await page.$eval(`[data-node="3"] .badge`, (b) => b.textContent), "stopped");
+  assert.equal(await page.$$eval(".node.running", (l) => l.length), 0, "a node still looks running after the stop");
   assert.equal(await page.isVisible(`#history-list li[data-prompt="${pendingId}"]`), false, "a cancelled pending prompt must not reach history");
 
   await page.click(`#history-list li[data-prompt="${runningId}"] button:text("Delete")`);

@@ -213,6 +213,7 @@ const isCurrent = (data) => current && data?.prompt_id === current.id;
 const title = (id) => current?.titles?.[id] || (id ? `node ${id}` : "");
 
 function finish(text, ok) {
+  if (current.fromEditor) editor.settle(ok ? "done" : "stopped");
   run.finish(text, ok);
   current = null;
   jobs.refresh();

@@ -137,6 +137,17 @@ export class Editor {
     setBar(c.bar, state === "finished" || state === "cached" ? 1 : max > 0 ? value / max : 0);
   }
 
+  // settle ends the "running" look of nodes a run left unfinished
+  // (interrupt, error elsewhere), marking them with state.
+  settle(state) {
+    for (const c of this.cards.values()) {
+      if (!c.card.classList.contains("running")) continue;
+      c.card.classList.remove("running");
+      c.badge.textContent = state;
+      c.badge.dataset.state = state;
+    }
+  }
+
   // showErrors puts node_errors (spec 2.3) on their cards and inputs and
   // returns the id of the first offending node.
   showErrors(nodeErrors) {

@@ -88,7 +88,7 @@ export class JobsPanel {
     rerun.addEventListener("click", () => this.onRerun(prompt));
     del.addEventListener("click", () => this.act(() => api.deleteHistory([id])));
     return h("li", { class: `job ${state}`, "data-prompt": id },
-      image ? h("img", { class: "thumb", src: api.viewURL(image), alt: "", loading: "lazy" }) : h("span", { class: "thumb none", "aria-hidden": "true" }),
+      image ? h("img", { class: "thumb", src: api.viewURL(image), alt: "", loading: "lazy" }) : h("span", { class: "thumb none", "aria-hidden": "true" }, "◇"),
       h("div", { class: "job-main" },
         h("span", { class: "job-state", "data-state": state }, state),
         h("span", { class: "job-title" }, summary(prompt)),

@@ -56,6 +56,7 @@ function numberWidget(input, value, onChange) {
   const extras = [];
   let seedMode = null;
   if (hasSeedControl(input)) {
+    control.classList.add("seed-value");
     const dice = h("button", { type: "button", class: "icon", "aria-label": `Randomise ${input.name}`, title: "Randomise" }, "⚄");
     dice.addEventListener("click", () => setValue(randomSeed(o)));
     seedMode = h("select", { id: uid("mode"), class: "seed-mode", "aria-label": `${input.name}: control after queueing`, title: "Control after queueing" },
