@@ -52,18 +52,3 @@ func (h historyEntry) MarshalJSON() ([]byte, error) {
 	b.WriteByte('}')
 	return b.Bytes(), nil
 }
-
-// storedEntry is a history entry read back from the store.
-type storedEntry struct {
-	Prompt  []json.RawMessage `json:"prompt"`
-	Outputs orderedObject     `json:"outputs"`
-	Status  *HistoryStatusIn  `json:"status"`
-	Meta    json.RawMessage   `json:"meta"`
-}
-
-// HistoryStatusIn decodes a stored status.
-type HistoryStatusIn struct {
-	StatusStr string            `json:"status_str"`
-	Completed bool              `json:"completed"`
-	Messages  []json.RawMessage `json:"messages"`
-}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/png"
 	"io"
@@ -61,14 +60,4 @@ func withTextChunks(pngData []byte, chunks [][]byte) ([]byte, error) {
 		p += 12 + n
 	}
 	return nil, errors.New("png without IDAT")
-}
-
-// pngChunk encodes one chunk (tests build text chunks with it).
-func pngChunk(typ string, data []byte) []byte {
-	b := make([]byte, 12+len(data))
-	binary.BigEndian.PutUint32(b, uint32(len(data)))
-	copy(b[4:], typ)
-	copy(b[8:], data)
-	binary.BigEndian.PutUint32(b[8+len(data):], crc32.ChecksumIEEE(b[4:8+len(data)]))
-	return b
 }

@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -162,4 +164,14 @@ func TestUploadMask(t *testing.T) {
 	if code, _ := ts.upload(t, "/upload/mask", "m.png", tinyPNG(t, 5, 5, &alpha), map[string]string{"original_ref": `{"filename": "orig.png", "type": "input"}`}); code != 400 {
 		t.Errorf("mismatched mask size: %d", code)
 	}
+}
+
+// pngChunk encodes one chunk (tests build text chunks with it).
+func pngChunk(typ string, data []byte) []byte {
+	b := make([]byte, 12+len(data))
+	binary.BigEndian.PutUint32(b, uint32(len(data)))
+	copy(b[4:], typ)
+	copy(b[8:], data)
+	binary.BigEndian.PutUint32(b[8+len(data):], crc32.ChecksumIEEE(b[4:8+len(data)]))
+	return b
 }
