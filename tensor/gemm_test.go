@@ -32,13 +32,16 @@ func TestGemmAllLayouts(t *testing.T) {
 						for j := range n {
 							s := 0.0
 							for p := range k {
-								av := a[i*lda+p]
+								var av, bv float32
 								if ta {
 									av = a[p*lda+i]
+								} else {
+									av = a[i*lda+p]
 								}
-								bv := b[p*ldb+j]
 								if tb {
 									bv = b[j*ldb+p]
+								} else {
+									bv = b[p*ldb+j]
 								}
 								s += float64(av) * float64(bv)
 							}
