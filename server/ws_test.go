@@ -250,3 +250,25 @@ func TestWSSlowClientDoesNotStall(t *testing.T) {
 		t.Errorf("no preview dropped for a stalled client")
 	}
 }
+
+// TestLogsSubscription: a socket subscribed through
+// /internal/logs/subscribe receives new log lines as "logs" messages.
+func TestLogsSubscription(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.dial(t, "?clientId=L")
+	c.next()
+	if code, _, _ := ts.do(t, "PATCH", "/internal/logs/subscribe", strings.NewReader(`{"enabled": true, "clientId": "L"}`), nil); code != 200 {
+		t.Fatal(code)
+	}
+	ts.Logger().Info("hello from the test", "k", 1)
+	m := c.next()
+	entries, _ := m.Data["entries"].([]any)
+	if m.Type != "logs" || len(entries) != 1 || !strings.Contains(entries[0].(map[string]any)["m"].(string), "hello from the test k=1") {
+		t.Fatalf("logs message %+v", m)
+	}
+	_, body := ts.get(t, "/internal/logs")
+	var all string
+	if err := json.Unmarshal(body, &all); err != nil || !strings.Contains(all, " - hello from the test k=1\n") {
+		t.Errorf("/internal/logs %s", body)
+	}
+}
