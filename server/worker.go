@@ -9,15 +9,10 @@ import (
 	"time"
 
 	"comfyd/graph"
-
 	"comfyd/store"
 )
 
 var errBadItem = errors.New("queue item is not a 5-element array")
-
-// errShutdown cancels a run because the server stops: the prompt stays
-// queued and runs again at the next start.
-var errShutdown = errors.New("server shutting down")
 
 // runState is the prompt being executed.
 type runState struct {
