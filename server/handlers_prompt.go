@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -112,7 +113,9 @@ func (s *Server) handlePostPrompt(w http.ResponseWriter, r *http.Request) {
 	}
 	it.extraData.SetValue("create_time", nowMS())
 
-	rowID, err := s.store.Enqueue(r.Context(), it.promptID, number.V, it.encode())
+	// Not the request's context: once committed the prompt must be queued
+	// in memory too, whatever the client does meanwhile.
+	rowID, err := s.store.Enqueue(context.Background(), it.promptID, number.V, it.encode())
 	if err != nil {
 		s.log.Error("queueing a prompt", "err", err)
 		writeText(w, http.StatusInternalServerError, "could not store the prompt: "+err.Error())
@@ -134,8 +137,8 @@ func (s *Server) handlePostPrompt(w http.ResponseWriter, r *http.Request) {
 func (s *Server) promptNumber(r *http.Request, body *orderedObject) (pyNumber, error) {
 	if raw, ok := body.Get("number"); ok {
 		f, err := pyFloatJSON(raw)
-		if err != nil {
-			return pyNumber{}, errors.New("number must be a number")
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return pyNumber{}, errors.New("number must be a finite number")
 		}
 		return pyNumber{V: f, IsFloat: true}, nil
 	}
