@@ -93,6 +93,7 @@ func TestRouteShapes(t *testing.T) {
 		{"POST", "/prompt", `{}`, 400, jsonEq(`{"error": {"type": "no_prompt", "message": "No prompt provided", "details": "No prompt provided", "extra_info": {}}, "node_errors": {}}`)},
 		{"POST", "/prompt", `{"prompt": {"1": {"class_type": "Bad", "inputs": {}}}}`, 400, hasKeys("error", "node_errors")},
 		{"POST", "/prompt", `not json`, 400, hasKeys("error", "node_errors")},
+		{"POST", "/prompt", `{"number": "nan", "prompt": {}}`, 400, hasKeys("error", "node_errors")},
 		{"GET", "/queue", "", 200, jsonEq(`{"queue_running": [], "queue_pending": []}`)},
 		{"POST", "/queue", `{"clear": true}`, 200, empty},
 		{"POST", "/queue", `{"delete": ["x"]}`, 200, empty},
