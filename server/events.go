@@ -10,6 +10,10 @@ import (
 // runEvents implements graph.Events for one prompt: it addresses each
 // message as ComfyUI does (spec 3.3) and records the five executor events
 // for the history entry. It never blocks: the hub only queues frames.
+// Progress is forwarded as reported: samplers already throttle it as
+// ComfyUI's ProgressBar does (nodes.SamplingProgress, spec 6.2), and a
+// second throttle here, on another clock, would drop updates they meant
+// to send.
 type runEvents struct {
 	h        *hub
 	promptID string
@@ -23,11 +27,10 @@ type runEvents struct {
 	endMS    int64
 	errData  *graph.ExecutionError
 	interrup bool
-	throttle *progressThrottle
 }
 
 func newRunEvents(h *hub, promptID, client string) *runEvents {
-	return &runEvents{h: h, promptID: promptID, client: client, display: map[string]string{}, throttle: newProgressThrottle()}
+	return &runEvents{h: h, promptID: promptID, client: client, display: map[string]string{}}
 }
 
 var _ graph.Events = (*runEvents)(nil)
@@ -81,29 +84,16 @@ func (e *runEvents) Executing(promptID, nodeID, displayNode string) {
 }
 
 func (e *runEvents) Progress(promptID, nodeID string, value, max int) {
-	e.mu.Lock()
-	ok := e.throttle.progress(nodeID, value, max)
-	e.mu.Unlock()
-	if !ok {
-		return
-	}
 	e.toClientOrAll("progress", ProgressData{value, max, promptID, nodeID})
 }
 
 func (e *runEvents) ProgressState(promptID string, nodes map[string]graph.NodeProgress) {
-	e.mu.Lock()
-	ok := e.throttle.state(nodes)
-	e.mu.Unlock()
-	if !ok {
-		return
-	}
 	e.h.send("progress_state", ProgressStateData{promptID, nodes}, "")
 }
 
 func (e *runEvents) Preview(promptID, nodeID, format string, data []byte) {
 	e.mu.Lock()
 	display := e.display[nodeID]
-	e.throttle.previewed(nodeID)
 	e.mu.Unlock()
 	if display == "" {
 		display = nodeID
