@@ -146,8 +146,7 @@ func benchFanout(b *testing.B, pace time.Duration) {
 		mu.Lock()
 		sent[i] = time.Now()
 		mu.Unlock()
-		// What runEvents.Progress sends for a prompt without a client
-		// (unthrottled here: every message is measured).
+		// What runEvents.Progress sends for a prompt without a client.
 		ts.hub.send("progress", ProgressData{i, n, "bench", "3"}, "")
 		if pace > 0 {
 			time.Sleep(pace)
