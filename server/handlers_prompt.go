@@ -84,19 +84,38 @@ func (s *Server) handlePostPrompt(w http.ResponseWriter, r *http.Request) {
 		writeRawJSON(w, http.StatusBadRequest, v.Body)
 		return
 	}
-	it := &queueItem{
-		number:   number,
-		promptID: promptID(body),
-		prompt:   v.Prompt,
-		outputs:  v.Outputs,
-		prepared: v.Prepared,
-		released: make(chan struct{}),
+	it, err := newQueueItem(body, number, v)
+	if err != nil {
+		bodyError(w, err)
+		return
 	}
-	it.extraData = newOrderedObject()
+	if err := s.enqueue(it); err != nil {
+		s.log.Error("queueing a prompt", "err", err)
+		writeText(w, http.StatusInternalServerError, "could not store the prompt: "+err.Error())
+		return
+	}
+	defer close(it.released) // now the worker may start it
+	writeJSON(w, http.StatusOK, PromptResponse{PromptID: it.promptID, Number: number, NodeErrors: rawOrObject(v.NodeErrors)})
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// newQueueItem builds the queue item of a validated prompt: extra_data
+// with client_id and create_time added and the auth keys moved aside.
+func newQueueItem(body *orderedObject, number pyNumber, v Validation) (*queueItem, error) {
+	it := &queueItem{
+		number:    number,
+		promptID:  promptID(body),
+		prompt:    v.Prompt,
+		outputs:   v.Outputs,
+		prepared:  v.Prepared,
+		released:  make(chan struct{}),
+		extraData: newOrderedObject(),
+	}
 	if raw, ok := body.Get("extra_data"); ok && isTruthyJSON(raw) {
 		if err := it.extraData.UnmarshalJSON(raw); err != nil {
-			bodyError(w, errors.New("extra_data must be an object"))
-			return
+			return nil, errors.New("extra_data must be an object")
 		}
 	}
 	if raw, ok := body.Get("client_id"); ok {
@@ -112,23 +131,22 @@ func (s *Server) handlePostPrompt(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	it.extraData.SetValue("create_time", nowMS())
+	return it, nil
+}
 
-	// Not the request's context: once committed the prompt must be queued
-	// in memory too, whatever the client does meanwhile.
-	rowID, err := s.store.Enqueue(context.Background(), it.promptID, number.V, it.encode())
+// enqueue commits an item to the store, then to the in-memory queue, and
+// broadcasts the new queue size. The request's context is not used: once
+// committed the prompt must be queued in memory too, whatever the client
+// does meanwhile.
+func (s *Server) enqueue(it *queueItem) error {
+	rowID, err := s.store.Enqueue(context.Background(), it.promptID, it.number.V, it.encode())
 	if err != nil {
-		s.log.Error("queueing a prompt", "err", err)
-		writeText(w, http.StatusInternalServerError, "could not store the prompt: "+err.Error())
-		return
+		return err
 	}
 	it.rowID = rowID
-	defer close(it.released)
 	s.queue.push(it)
 	s.hub.broadcastStatus()
-	writeJSON(w, http.StatusOK, PromptResponse{PromptID: it.promptID, Number: number, NodeErrors: rawOrObject(v.NodeErrors)})
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush()
-	}
+	return nil
 }
 
 // promptNumber computes the priority: an explicit number as a float, else
