@@ -2,7 +2,7 @@ package noise
 
 import "testing"
 
-// The benchmarks seed and draw once per iteration (torch.manual_seed +
+// The Randn benchmarks seed and draw once per iteration (torch.manual_seed +
 // torch.randn, the unit torch was timed with) into a preallocated dst.
 // Baseline on this machine, torch 1.13 CPU: [1,4,64,64] 0.093 ms
 // (177 M normals/s), [4,4,128,128] 1.02 ms (256 M normals/s).
@@ -10,15 +10,21 @@ import "testing"
 func benchRandn(b *testing.B, seed func(uint64) Generator, n int) {
 	dst := make([]float32, n)
 	g := seed(0)
+	g.Randn(dst) // start the helper pool
 	b.ReportAllocs()
 	b.SetBytes(int64(4 * n))
 	b.ResetTimer()
+	cpu0 := processCPUTime()
 	for i := 0; i < b.N; i++ {
 		g = seed(uint64(i))
 		g.Randn(dst)
 	}
 	b.StopTimer()
+	cpu := processCPUTime() - cpu0
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mnormals/s")
+	// CPU time (all threads) per call: on a machine shared with other jobs
+	// wall-clock numbers swing, CPU time much less.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 func cpuSeeder() func(uint64) Generator {

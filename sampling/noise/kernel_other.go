@@ -18,6 +18,10 @@ func temperUniform(dst []float32, src []uint32) {
 
 const havePhiloxKernel = false
 
+const havePhiloxAVX512 = false
+
+var usePhiloxAVX512 = false
+
 func philoxNormals(dst []float32, first uint64, offset, k0, k1 uint32) {
 	philoxNormalsGo(dst, first, offset, k0, k1)
 }

@@ -93,6 +93,24 @@ func TestPhiloxKernelMatchesGo(t *testing.T) {
 	if !havePhiloxKernel {
 		t.Skip("no assembly kernel on this CPU/architecture; the Go model is the golden-tested path")
 	}
+	forEachPhiloxForm(t, testPhiloxKernelMatchesGo)
+}
+
+// forEachPhiloxForm runs f with the AVX2 and, where the CPU has it, the
+// AVX-512 forms of the Philox kernels selected.
+func forEachPhiloxForm(t *testing.T, f func(t *testing.T)) {
+	defer func(v bool) { usePhiloxAVX512 = v }(usePhiloxAVX512)
+	for _, avx512 := range []bool{false, true} {
+		if avx512 && !havePhiloxAVX512 {
+			t.Log("no AVX-512 on this CPU: only the AVX2 form was checked")
+			continue
+		}
+		usePhiloxAVX512 = avx512
+		t.Run(map[bool]string{false: "avx2", true: "avx512"}[avx512], f)
+	}
+}
+
+func testPhiloxKernelMatchesGo(t *testing.T) {
 	for _, tc := range []struct {
 		first          uint64
 		n              int

@@ -2,6 +2,8 @@
 
 package noise
 
+import "golang.org/x/sys/cpu"
+
 //go:noescape
 func philoxWordsAVX2(w0, w1 *uint32, n16 int, lo, hi, offset, k0, k1 uint32)
 
@@ -11,8 +13,28 @@ func boxMullerPhiloxAVX2(dst *float32, w0, w1 *uint32, n4 int)
 //go:noescape
 func logSin64AVX2(lg, sn, u, v *float64, n4 int)
 
+//go:noescape
+func philoxWordsAVX512(w0, w1 *uint32, n8 int, lo, hi, offset, k0, k1 uint32)
+
 // havePhiloxKernel reports whether the Philox assembly can run (AVX2, FMA).
 var havePhiloxKernel = haveAVX2Kernel
+
+// havePhiloxAVX512 reports whether the AVX-512 forms can run;
+// usePhiloxAVX512 selects them (tests switch it to cover both forms).
+var (
+	havePhiloxAVX512 = havePhiloxKernel && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
+	usePhiloxAVX512  = havePhiloxAVX512
+)
+
+// philoxWords fills w0, w1 (16*n16 words) for the counters lo.. (see
+// philoxWordsAVX2).
+func philoxWords(w0, w1 *uint32, n16 int, lo, hi, offset, k0, k1 uint32) {
+	if usePhiloxAVX512 {
+		philoxWordsAVX512(w0, w1, 2*n16, lo, hi, offset, k0, k1)
+		return
+	}
+	philoxWordsAVX2(w0, w1, n16, lo, hi, offset, k0, k1)
+}
 
 // philoxChunk is how many elements go through the word buffers at a time.
 const philoxChunk = 512
@@ -36,7 +58,7 @@ func philoxNormals(dst []float32, first uint64, offset, k0, k1 uint32) {
 				continue
 			}
 		}
-		philoxWordsAVX2(&w0[0], &w1[0], k/16, uint32(first), uint32(first>>32), offset, k0, k1)
+		philoxWords(&w0[0], &w1[0], k/16, uint32(first), uint32(first>>32), offset, k0, k1)
 		boxMullerPhiloxAVX2(&dst[0], &w0[0], &w1[0], k/4)
 		dst, first = dst[k:], first+uint64(k)
 	}

@@ -1,0 +1,124 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX-512 form of philoxWordsAVX2: 8 counters per zmm register in 64-bit
+// lanes (the 32-bit value in the low half; VPMULUDQ reads only low halves,
+// so the high halves may hold garbage), VPTERNLOGQ for the three-way XORs,
+// the ten round keys kept in Z10..Z29. Same words as philox4x32.
+
+DATA philox512const<>+0(SB)/4, $0
+DATA philox512const<>+4(SB)/4, $1
+DATA philox512const<>+8(SB)/4, $2
+DATA philox512const<>+12(SB)/4, $3
+DATA philox512const<>+16(SB)/4, $4
+DATA philox512const<>+20(SB)/4, $5
+DATA philox512const<>+24(SB)/4, $6
+DATA philox512const<>+28(SB)/4, $7
+GLOBL philox512const<>(SB), RODATA|NOPTR, $32
+
+// One round from counters C0..C3 into N0..N3 with round keys KA, KB:
+// N3 = c0*M0 (lo in the low half), N1 = c2*M1, N0 = hi(p1)^c1^KA,
+// N2 = hi(p0)^c3^KB. Multipliers in Z30, Z31.
+#define PHILOX512_ROUND(C0, C1, C2, C3, N0, N1, N2, N3, KA, KB) \
+	VPMULUDQ Z30, C0, N3 \
+	VPMULUDQ Z31, C2, N1 \
+	VPSRLQ $32, N1, N0 \
+	VPTERNLOGQ $0x96, KA, C1, N0 \
+	VPSRLQ $32, N3, N2 \
+	VPTERNLOGQ $0x96, KB, C3, N2
+
+// The last round: only the first two words.
+#define PHILOX512_LAST(C0, C1, C2, N0, N1, KA) \
+	VPMULUDQ Z31, C2, N1 \
+	VPSRLQ $32, N1, N0 \
+	VPTERNLOGQ $0x96, KA, C1, N0
+
+// func philoxWordsAVX512(w0, w1 *uint32, n8 int, lo, hi, offset, k0, k1 uint32)
+// Same contract as philoxWordsAVX2 with 8 elements per step.
+TEXT ·philoxWordsAVX512(SB), NOSPLIT, $0-44
+	MOVQ w0+0(FP), DI
+	MOVQ w1+8(FP), SI
+	MOVQ n8+16(FP), CX
+	TESTQ CX, CX
+	JLE done512
+	MOVL k0+36(FP), AX
+	MOVL k1+40(FP), BX
+	VPBROADCASTD AX, Z10
+	VPBROADCASTD BX, Z11
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z12
+	VPBROADCASTD BX, Z13
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z14
+	VPBROADCASTD BX, Z15
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z16
+	VPBROADCASTD BX, Z17
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z18
+	VPBROADCASTD BX, Z19
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z20
+	VPBROADCASTD BX, Z21
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z22
+	VPBROADCASTD BX, Z23
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z24
+	VPBROADCASTD BX, Z25
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z26
+	VPBROADCASTD BX, Z27
+	ADDL $0x9E3779B9, AX
+	ADDL $0xBB67AE85, BX
+	VPBROADCASTD AX, Z28
+	VPBROADCASTD BX, Z29
+	MOVL $0xD2511F53, AX
+	VPBROADCASTD AX, Z30
+	MOVL $0xCD9E8D57, AX
+	VPBROADCASTD AX, Z31
+	MOVL offset+32(FP), AX
+	VPBROADCASTD AX, Z9
+	MOVL hi+28(FP), R9
+	MOVL lo+24(FP), AX
+	VPBROADCASTQ AX, Z8
+	VPMOVZXDQ philox512const<>(SB), Z0
+	VPADDQ Z0, Z8, Z8              // lo + lane in each 64-bit lane
+
+loop512:
+	VMOVDQA64 Z9, Z0
+	VPXORQ Z1, Z1, Z1
+	VMOVDQA64 Z8, Z2
+	VPBROADCASTD R9, Z3
+	PHILOX512_ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z10, Z11)
+	PHILOX512_ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z12, Z13)
+	PHILOX512_ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z14, Z15)
+	PHILOX512_ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z16, Z17)
+	PHILOX512_ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z18, Z19)
+	PHILOX512_ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z20, Z21)
+	PHILOX512_ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z22, Z23)
+	PHILOX512_ROUND(Z4, Z5, Z6, Z7, Z0, Z1, Z2, Z3, Z24, Z25)
+	PHILOX512_ROUND(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z26, Z27)
+	PHILOX512_LAST(Z4, Z5, Z6, Z0, Z1, Z28)
+	VPMOVQD Z0, (DI)
+	VPMOVQD Z1, (SI)
+	MOVQ $8, AX
+	VPBROADCASTQ AX, Z4
+	VPADDQ Z4, Z8, Z8
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ loop512
+	VZEROUPPER
+
+done512:
+	RET
