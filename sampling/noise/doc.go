@@ -37,7 +37,8 @@
 // performs exactly the operations of the Go description (kernel_amd64.s:
 // torch's 16-block transform, equal to the Go version for all 2^24 possible
 // inputs; mt_amd64.s: the MT19937 twist and tempering; philox_amd64.s:
-// Philox and the float64 Box-Muller, equal to the Go twins bit for bit).
+// Philox and the float64 Box-Muller, equal to the Go twins bit for bit, in
+// AVX2 and, where the CPU has it, AVX-512 forms).
 // MT19937 is sequential; the normal transforms are split over a small
 // helper pool (parallel.go) without changing a bit. Build with -tags purego
 // to run the portable Go code everywhere. Randn does not allocate.

@@ -142,6 +142,10 @@ func TestLogSin64KernelMatchesGo(t *testing.T) {
 	if !havePhiloxKernel {
 		t.Skip("no assembly kernel on this CPU/architecture; the Go model is the golden-tested path")
 	}
+	forEachPhiloxForm(t, testLogSin64KernelMatchesGo)
+}
+
+func testLogSin64KernelMatchesGo(t *testing.T) {
 	const n = 1 << 20
 	u, v := make([]float64, n), make([]float64, n)
 	edgeWords := []uint32{0, 1, 2, 0x7fffffff, 0x80000000, 0xb504f333, 0xb504f334, 0xfffffffe, 0xffffffff}
@@ -158,7 +162,11 @@ func TestLogSin64KernelMatchesGo(t *testing.T) {
 	// A few exact octant boundaries and special points for sin.
 	copy(v[len(edgeWords):], []float64{0, math.Pi / 4, math.Pi / 2, math.Pi, 3 * math.Pi / 2, 2 * math.Pi, 6.2831855})
 	lg, sn := make([]float64, n), make([]float64, n)
-	logSin64AVX2(&lg[0], &sn[0], &u[0], &v[0], n/4)
+	if usePhiloxAVX512 {
+		logSin64AVX512(&lg[0], &sn[0], &u[0], &v[0], n/8)
+	} else {
+		logSin64AVX2(&lg[0], &sn[0], &u[0], &v[0], n/4)
+	}
 	for i := range u {
 		if w := log64(u[i]); math.Float64bits(lg[i]) != math.Float64bits(w) {
 			t.Fatalf("log(%v): assembly %v, Go %v", u[i], lg[i], w)

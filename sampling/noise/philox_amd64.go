@@ -16,6 +16,12 @@ func logSin64AVX2(lg, sn, u, v *float64, n4 int)
 //go:noescape
 func philoxWordsAVX512(w0, w1 *uint32, n8 int, lo, hi, offset, k0, k1 uint32)
 
+//go:noescape
+func boxMullerPhiloxAVX512(dst *float32, w0, w1 *uint32, n8 int)
+
+//go:noescape
+func logSin64AVX512(lg, sn, u, v *float64, n8 int)
+
 // havePhiloxKernel reports whether the Philox assembly can run (AVX2, FMA).
 var havePhiloxKernel = haveAVX2Kernel
 
@@ -59,7 +65,11 @@ func philoxNormals(dst []float32, first uint64, offset, k0, k1 uint32) {
 			}
 		}
 		philoxWords(&w0[0], &w1[0], k/16, uint32(first), uint32(first>>32), offset, k0, k1)
-		boxMullerPhiloxAVX2(&dst[0], &w0[0], &w1[0], k/4)
+		if usePhiloxAVX512 {
+			boxMullerPhiloxAVX512(&dst[0], &w0[0], &w1[0], k/8)
+		} else {
+			boxMullerPhiloxAVX2(&dst[0], &w0[0], &w1[0], k/4)
+		}
 		dst, first = dst[k:], first+uint64(k)
 	}
 	philoxNormalsGo(dst, first, offset, k0, k1)
