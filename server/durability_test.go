@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"comfyd/store"
 )
 
 // waitRuns waits until the fake engine has run n prompts.
@@ -143,5 +145,53 @@ func TestCrashRecovery(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	if runs := eng.runIDs(); !reflect.DeepEqual(runs, order) {
 		t.Errorf("after the crash ran %v, want %v", runs, order)
+	}
+}
+
+// TestCrashLoopGivesUp: a prompt that was running when the process died
+// maxAttempts times is recorded as failed, not run again; a clean stop
+// does not count as an attempt.
+func TestCrashLoopGivesUp(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "db.sqlite")
+	st, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := func(id string) []byte {
+		it := &queueItem{number: pyNumber{V: 1}, promptID: id, prompt: []byte(`{"1":{"class_type":"Slow","inputs":{"steps":1}}}`),
+			extraData: newOrderedObject(), outputs: []string{"1"}}
+		return it.encode()
+	}
+	looping, _ := st.Enqueue(ctx, "looping", 1, item("looping"))
+	twice, _ := st.Enqueue(ctx, "twice", 2, item("twice"))
+	for i := 0; i < maxAttempts; i++ {
+		st.MarkRunning(ctx, looping) // started, then the process died
+	}
+	st.MarkRunning(ctx, twice)
+	st.MarkRunning(ctx, twice)
+	st.Close()
+
+	// "twice" runs a third time; the server is stopped cleanly meanwhile.
+	eng := newFakeEngine()
+	eng.gate = make(chan struct{})
+	ts := newTestServer(t, func(c *Config) { c.DatabasePath = db; c.Engine = eng })
+	if runs := waitRuns(t, eng, 1); runs[0] != "twice" {
+		t.Fatalf("ran %v", runs)
+	}
+	h := ts.waitHistory(t, "looping")
+	msgs := h["status"].(map[string]any)["messages"].([]any)
+	if len(msgs) != 1 || msgs[0].([]any)[0] != "execution_error" || !strings.Contains(fmt.Sprint(msgs[0]), "comfyd.CrashLoop") {
+		t.Errorf("crash loop history %v", msgs)
+	}
+	ts.http.Close()
+	ts.Shutdown(ctx)
+
+	// The clean stop was not counted: "twice" runs once more.
+	eng2 := newFakeEngine()
+	ts2 := newTestServer(t, func(c *Config) { c.DatabasePath = db; c.Engine = eng2 })
+	ts2.waitHistory(t, "twice")
+	if runs := eng2.runIDs(); !reflect.DeepEqual(runs, []string{"twice"}) {
+		t.Errorf("after a clean stop ran %v", runs)
 	}
 }

@@ -35,6 +35,10 @@ func (s *Server) recoverQueue(ctx context.Context) error {
 			_ = s.store.Dequeue(ctx, r.ID)
 			continue
 		}
+		if r.Running && r.Attempts >= maxAttempts {
+			s.giveUp(it, r.Attempts)
+			continue
+		}
 		// A row left running was cut off by a crash or shutdown: it runs
 		// again before everything else, in the order it was queued.
 		it.wasRunning = r.Running
@@ -45,6 +49,27 @@ func (s *Server) recoverQueue(ctx context.Context) error {
 		s.log.Info("recovered queued prompts", "count", len(rows))
 	}
 	return nil
+}
+
+// maxAttempts bounds how often a prompt that was running when the process
+// died is run again: one that crashes the process every time must not
+// crash it forever.
+const maxAttempts = 3
+
+// giveUp records a crash-looping prompt as failed instead of running it.
+func (s *Server) giveUp(it *queueItem, attempts int) {
+	s.log.Error("not running a prompt again: the server stopped every time it ran", "prompt_id", it.promptID, "attempts", attempts)
+	ev := newRunEvents(s.hub, it.promptID, "")
+	ev.ExecutionError(graph.ExecutionError{PromptID: it.promptID,
+		ExceptionMessage: fmt.Sprintf("comfyd stopped %d times while running this prompt; it is not run again", attempts),
+		ExceptionType:    "comfyd.CrashLoop"})
+	rec, err := s.historyRecord(it, ev, Outcome{})
+	if err == nil {
+		err = s.store.Finish(context.Background(), it.rowID, rec)
+	}
+	if err != nil {
+		s.log.Error("recording a crash-looping prompt", "prompt_id", it.promptID, "err", err)
+	}
 }
 
 // worker executes prompts one at a time until the server stops.
@@ -88,7 +113,12 @@ func (s *Server) runOne(ctx context.Context, it *queueItem) bool {
 	s.current = nil
 	s.runMu.Unlock()
 	if stopping {
-		return false // stays queued as running: re-run at the next start
+		// Stays queued as running: it runs again first at the next start,
+		// and a clean stop does not count as a failed attempt.
+		if err := s.store.Unwind(context.Background(), it.rowID); err != nil {
+			s.log.Error("unwinding a stopped prompt", "prompt_id", it.promptID, "err", err)
+		}
+		return false
 	}
 	rec, err := s.historyRecord(it, ev, out)
 	if err == nil {

@@ -12,6 +12,9 @@ type QueueRow struct {
 	Number   float64
 	Item     []byte
 	Running  bool
+	// Attempts counts the runs started and not finished cleanly: a crash
+	// while running leaves it raised.
+	Attempts int
 }
 
 // Enqueue commits a new pending prompt and returns its row id.
@@ -27,7 +30,7 @@ func (s *Store) Enqueue(ctx context.Context, promptID string, number float64, it
 // one marked running), then the pending ones by number, prompt id and
 // insertion order, i.e. the order they must run in.
 func (s *Store) Queue(ctx context.Context) ([]QueueRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, prompt_id, number, item, running FROM queue
+	rows, err := s.db.QueryContext(ctx, `SELECT id, prompt_id, number, item, running, attempts FROM queue
 		ORDER BY running DESC, number, prompt_id, id`)
 	if err != nil {
 		return nil, err
@@ -36,7 +39,7 @@ func (s *Store) Queue(ctx context.Context) ([]QueueRow, error) {
 	var out []QueueRow
 	for rows.Next() {
 		var r QueueRow
-		if err := rows.Scan(&r.ID, &r.PromptID, &r.Number, &r.Item, &r.Running); err != nil {
+		if err := rows.Scan(&r.ID, &r.PromptID, &r.Number, &r.Item, &r.Running, &r.Attempts); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -44,9 +47,17 @@ func (s *Store) Queue(ctx context.Context) ([]QueueRow, error) {
 	return out, rows.Err()
 }
 
-// MarkRunning records that the worker took a row.
+// MarkRunning records that the worker took a row and counts the attempt.
 func (s *Store) MarkRunning(ctx context.Context, id int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE queue SET running = 1 WHERE id = ?`, id)
+	_, err := s.db.ExecContext(ctx, `UPDATE queue SET running = 1, attempts = attempts + 1 WHERE id = ?`, id)
+	return err
+}
+
+// Unwind takes back the attempt of a run stopped by a clean shutdown: the
+// row stays running (it runs first at the next start) but the stop is not
+// held against it.
+func (s *Store) Unwind(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE queue SET attempts = max(attempts - 1, 0) WHERE id = ?`, id)
 	return err
 }
 

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS queue (
 	prompt_id TEXT    NOT NULL,
 	number    REAL    NOT NULL,
 	item      BLOB    NOT NULL,
-	running   INTEGER NOT NULL DEFAULT 0
+	running   INTEGER NOT NULL DEFAULT 0,
+	attempts  INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS history (
 	seq       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -71,6 +72,10 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: creating schema in %s: %w", path, err)
 	}
+	if err := migrate(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: migrating %s: %w", path, err)
+	}
 	return &Store{db: db, HistoryCap: MaximumHistorySize}, nil
 }
 
@@ -87,4 +92,17 @@ func (s *Store) NextNumber(ctx context.Context) (int64, error) {
 	err := s.db.QueryRowContext(ctx, `INSERT INTO meta(key, value) VALUES('counter', 1)
 		ON CONFLICT(key) DO UPDATE SET value = value + 1 RETURNING value - 1`).Scan(&n)
 	return n, err
+}
+
+// migrate brings databases of earlier builds to the current schema.
+func migrate(db *sql.DB) error {
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('queue') WHERE name = 'attempts'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		_, err := db.Exec(`ALTER TABLE queue ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0`)
+		return err
+	}
+	return nil
 }
