@@ -7,8 +7,8 @@
 // error fails the test that caused it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, waitFor } from "./lib.mjs";
-import { launch, watch, screenshot, ARTIFACTS } from "./browser-lib.mjs";
+import { BASE, waitFor, defaultWorkflow } from "./lib.mjs";
+import { launch, watch, screenshot, pngWithText, ARTIFACTS } from "./browser-lib.mjs";
 
 let browser;
 before(async () => {
@@ -167,6 +167,49 @@ test("loads the workflow carried by a PNG comfyd saved, and pasted JSON", async 
   await page.close();
 });
 
+test("reads every PNG text chunk kind and keeps 64-bit seeds exact", async () => {
+  const { page, problems } = await open();
+  const png = pngWithText([
+    { type: "tEXt", keyword: "parameters", text: "caf\u00e9" },
+    { type: "zTXt", keyword: "workflow", text: '{"nodes": []}' },
+    { type: "iTXt", keyword: "note", text: "snow \u2603", compressed: true },
+    { type: "iTXt", keyword: "plain", text: "\u00fcber" },
+  ]);
+  const texts = await page.evaluate(async (b64) => {
+    const { readPNGText } = await import("./js/png.js");
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const all = await readPNGText(bytes.buffer);
+    const truncated = [];
+    for (const n of [50, 60]) { // mid-chunk, and at a chunk boundary before IEND
+      await readPNGText(bytes.slice(0, n).buffer).then(() => truncated.push("read"), (e) => truncated.push(e.message));
+    }
+    let notPNG = "";
+    await readPNGText(new TextEncoder().encode("{}").buffer).catch((e) => { notPNG = e.message; });
+    return { all, truncated, notPNG };
+  }, png.toString("base64"));
+  assert.deepEqual(texts.all, { parameters: "caf\u00e9", workflow: '{"nodes": []}', note: "snow \u2603", plain: "\u00fcber" });
+  assert.equal(texts.truncated.length, 2);
+  for (const msg of texts.truncated) assert.match(msg, /truncated/);
+  assert.match(texts.notPNG, /not a PNG/);
+
+  // A PNG whose prompt holds the largest seed: the widget shows every digit
+  // and the queued body carries it unrounded.
+  const wf = await defaultWorkflow({ steps: 2, size: 64 });
+  const big = "18446744073709551615";
+  const text = JSON.stringify(wf).replace(/"seed":\d+/, `"seed":${big}`);
+  await page.setInputFiles("#file-input", { name: "big-seed.png", mimeType: "image/png", buffer: pngWithText([{ type: "iTXt", keyword: "prompt", text }]) });
+  await page.waitForFunction(() => document.getElementById("workflow-source").textContent.includes("big-seed.png"));
+  assert.equal(await page.inputValue(field(3, "seed", "input")), big);
+  await page.selectOption(`[data-node="3"] .seed-mode`, "fixed");
+  const request = page.waitForRequest((r) => r.url().endsWith("/api/prompt") && r.method() === "POST");
+  await page.click("#queue-btn");
+  assert.ok((await request).postData().includes(`"seed":${big}`), "the seed was rounded on the way out");
+  await finalImage(page);
+  assert.equal(await page.inputValue(field(3, "seed", "input")), big, "fixed mode changed the seed");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("queue and history panels: cancel pending, stop running, delete and re-run", async () => {
   const { page, problems } = await open();
   await small(page, { size: 256, steps: 400 });
@@ -196,6 +239,11 @@ test("queue and history panels: cancel pending, stop running, delete and re-run"
   await page.click(`#history-list li.job.done button:text("Re-run")`);
   await waitFor(async () => (await page.$$eval("#history-list li.job", (l) => l.length)) > before, "the re-run to reach history");
   await screenshot(page, "queue-history");
+
+  // Open puts a finished prompt back into the editor.
+  const doneId = await page.getAttribute("#history-list li.job.done", "data-prompt");
+  await page.click(`#history-list li[data-prompt="${doneId}"] button:text("Open")`);
+  await page.waitForFunction((id) => document.getElementById("workflow-source").textContent.includes(id.slice(0, 8)), doneId);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -14,7 +14,8 @@ export async function readPNGText(buffer) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = {};
   let pos = 8;
-  while (pos + 12 <= bytes.length) {
+  for (;;) {
+    if (pos + 12 > bytes.length) throw new PNGError("truncated PNG (no IEND chunk)");
     const length = view.getUint32(pos);
     const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
     const start = pos + 8;
@@ -24,10 +25,9 @@ export async function readPNGText(buffer) {
     if (type === "tEXt") addText(out, parseTEXt(data));
     else if (type === "zTXt") addText(out, await parseZTXt(data));
     else if (type === "iTXt") addText(out, await parseITXt(data));
-    else if (type === "IEND") break;
+    else if (type === "IEND") return out;
     pos = end + 4; // skip the CRC
   }
-  return out;
 }
 
 function addText(out, entry) {
