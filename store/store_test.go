@@ -126,3 +126,29 @@ func TestUsersAndSettings(t *testing.T) {
 		t.Errorf("settings %s", got)
 	}
 }
+
+func TestAttemptsAndMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	// A database of an earlier build: queue without the attempts column.
+	old := open(t, path)
+	if _, err := old.db.Exec(`DROP TABLE queue; CREATE TABLE queue (id INTEGER PRIMARY KEY AUTOINCREMENT,
+		prompt_id TEXT NOT NULL, number REAL NOT NULL, item BLOB NOT NULL, running INTEGER NOT NULL DEFAULT 0);
+		INSERT INTO queue(prompt_id, number, item) VALUES('x', 1, '[]')`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s := open(t, path)
+	defer s.Close()
+	rows, err := s.Queue(ctx)
+	if err != nil || len(rows) != 1 || rows[0].Attempts != 0 {
+		t.Fatalf("migrated rows %+v %v", rows, err)
+	}
+	s.MarkRunning(ctx, rows[0].ID)
+	s.MarkRunning(ctx, rows[0].ID)
+	s.Unwind(ctx, rows[0].ID)
+	rows, _ = s.Queue(ctx)
+	if rows[0].Attempts != 1 || !rows[0].Running {
+		t.Errorf("after two starts and an unwind %+v", rows[0])
+	}
+}
