@@ -16,28 +16,39 @@ func (p Conv2DParams) OutSize(h, w int) (int, int) {
 	return (h+p.PadTop+p.PadBottom-p.KH)/s + 1, (w+p.PadLeft+p.PadRight-p.KW)/s + 1
 }
 
-// convTileElems caps the im2col workspace (floats) of one row tile so that
-// large images do not need a column matrix of their full size.
-const convTileElems = 4 << 20
+func (p Conv2DParams) pointwise() bool {
+	return p.KH == 1 && p.KW == 1 && max(p.Stride, 1) == 1 && p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
+}
 
 // Conv2D convolves x [n, InC, h, w] into dst [n, OutC, oh, ow] with weight
-// [OutC, InC·KH·KW] and optional bias. A 1×1 stride-1 unpadded convolution
-// is a single matrix product; others go through im2col in row tiles.
+// [OutC, InC·KH·KW] and optional bias, as the GEMM
+// dst[o, pixel] = Σ weight[o, (c,ky,kx)]·x[c, pixel shifted by (ky,kx)].
+// The patch matrix is never materialised: B panels are packed straight
+// from x (implicit im2col).
 func Conv2D(dst, x []float32, n, h, w int, weight, bias []float32, p Conv2DParams) {
+	ConvPacked(dst, x, n, h, w, PackConvWeight(weight, p), bias)
+}
+
+// PackedConv is a convolution weight packed once for the GEMM kernel.
+type PackedConv struct {
+	P Conv2DParams
+	a *PackedA
+}
+
+// PackConvWeight packs weight [OutC, InC·KH·KW] for repeated use.
+func PackConvWeight(weight []float32, p Conv2DParams) *PackedConv {
+	return &PackedConv{P: p, a: PackA(weight, p.OutC, p.InC*p.KH*p.KW)}
+}
+
+// ConvPacked is Conv2D with a packed weight.
+func ConvPacked(dst, x []float32, n, h, w int, pw *PackedConv, bias []float32) {
+	p := pw.P
 	oh, ow := p.OutSize(h, w)
-	s := max(p.Stride, 1)
-	kk := p.InC * p.KH * p.KW
 	outPlane := oh * ow
-	pointwise := p.KH == 1 && p.KW == 1 && s == 1 && p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
-	rowsPerTile := max(1, min(oh, convTileElems/max(1, kk*ow)))
-	var col []float32
-	if !pointwise {
-		col = make([]float32, kk*rowsPerTile*ow)
-	}
+	kk := p.InC * p.KH * p.KW
 	for b := range n {
 		xb := x[b*p.InC*h*w : (b+1)*p.InC*h*w]
 		ob := dst[b*p.OutC*outPlane : (b+1)*p.OutC*outPlane]
-		beta := float32(0)
 		if bias != nil {
 			for o := range p.OutC {
 				v := bias[o]
@@ -46,64 +57,61 @@ func Conv2D(dst, x []float32, n, h, w int, weight, bias []float32, p Conv2DParam
 					row[i] = v
 				}
 			}
-			beta = 1
+		} else {
+			clear(ob)
 		}
-		if pointwise {
-			Gemm(false, false, p.OutC, outPlane, p.InC, 1, weight, p.InC, xb, h*w, beta, ob, outPlane)
-			continue
+		var pack packBFunc
+		if p.pointwise() {
+			pack = func(d []float32, pc, kc, jc, nc int) { packB(d, false, xb, h*w, pc, kc, jc, nc) }
+		} else {
+			pack = func(d []float32, pc, kc, jc, nc int) { packConvB(d, xb, h, w, ow, p, pc, kc, jc, nc) }
 		}
-		for r0 := 0; r0 < oh; r0 += rowsPerTile {
-			rows := min(rowsPerTile, oh-r0)
-			cols := rows * ow
-			im2col(col[:kk*cols], xb, h, w, r0, rows, ow, p)
-			Gemm(false, false, p.OutC, cols, kk, 1, weight, kk, col, cols, beta, ob[r0*ow:], outPlane)
-		}
+		pw.a.mul(p.OutC, outPlane, kk, pack, ob, outPlane)
 	}
 }
 
-// im2col fills col [InC·KH·KW, rows·ow] with the input patches of output
-// rows r0..r0+rows.
-func im2col(col, x []float32, h, w, r0, rows, ow int, p Conv2DParams) {
+// packConvB packs rows pc..pc+kc (input channel, ky, kx) and output pixels
+// jc..jc+nc of the implicit patch matrix into 16-wide strips.
+func packConvB(dst, x []float32, h, w, ow int, p Conv2DParams, pc, kc, jc, nc int) {
 	s := max(p.Stride, 1)
-	cols := rows * ow
-	idx := 0
-	for c := range p.InC {
-		plane := x[c*h*w : (c+1)*h*w]
-		for ky := range p.KH {
-			for kx := range p.KW {
-				dstRow := col[idx*cols : (idx+1)*cols]
-				idx++
-				for r := range rows {
-					iy := (r0+r)*s + ky - p.PadTop
-					out := dstRow[r*ow : (r+1)*ow]
-					if iy < 0 || iy >= h {
-						clear(out)
-						continue
-					}
-					src := plane[iy*w : (iy+1)*w]
-					if s == 1 {
-						// Output columns whose input lies inside the row.
-						lo := max(0, p.PadLeft-kx)
-						hi := min(ow, w+p.PadLeft-kx)
-						clear(out[:max(lo, 0)])
-						if hi > lo {
-							copy(out[lo:hi], src[lo+kx-p.PadLeft:hi+kx-p.PadLeft])
-						}
-						if hi < ow {
-							clear(out[max(hi, 0):])
-						}
-						continue
-					}
-					for ox := range ow {
-						ix := ox*s + kx - p.PadLeft
-						if ix < 0 || ix >= w {
-							out[ox] = 0
-						} else {
-							out[ox] = src[ix]
-						}
-					}
+	khw := p.KH * p.KW
+	strips := (nc + gemmNR - 1) / gemmNR
+	var oys, oxs [gemmNR]int
+	for st := range strips {
+		j0 := jc + st*gemmNR
+		wd := min(gemmNR, jc+nc-j0)
+		out := dst[st*kc*gemmNR : (st+1)*kc*gemmNR]
+		oy0, ox0 := j0/ow, j0%ow
+		oneRow := ox0+wd <= ow
+		for j := range wd {
+			oys[j], oxs[j] = (j0+j)/ow, (j0+j)%ow
+		}
+		for q := range kc {
+			r := pc + q
+			c, rem := r/khw, r%khw
+			ky, kx := rem/p.KW, rem%p.KW
+			plane := x[c*h*w : (c+1)*h*w]
+			o := out[q*gemmNR : (q+1)*gemmNR : (q+1)*gemmNR]
+			if oneRow && s == 1 {
+				iy := oy0 + ky - p.PadTop
+				ix0 := ox0 + kx - p.PadLeft
+				if iy >= 0 && iy < h && ix0 >= 0 && ix0+wd <= w {
+					src := plane[iy*w+ix0 : iy*w+ix0+wd]
+					copy(o, src)
+					clear(o[wd:])
+					continue
 				}
 			}
+			for j := range wd {
+				iy := oys[j]*s + ky - p.PadTop
+				ix := oxs[j]*s + kx - p.PadLeft
+				if iy < 0 || iy >= h || ix < 0 || ix >= w {
+					o[j] = 0
+				} else {
+					o[j] = plane[iy*w+ix]
+				}
+			}
+			clear(o[wd:])
 		}
 	}
 }

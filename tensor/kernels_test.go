@@ -186,3 +186,20 @@ func TestSoftmaxAndActivations(t *testing.T) {
 		t.Errorf("GELU(1) = %v", g)
 	}
 }
+
+func TestLinearPackedMatchesLinear(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, sz := range [][3]int{{1, 1, 1}, {5, 300, 17}, {77, 40, 33}, {200, 520, 70}} {
+		m, k, n := sz[0], sz[1], sz[2]
+		x, w, b := randSlice(r, m*k), randSlice(r, n*k), randSlice(r, n)
+		want := make([]float32, m*n)
+		Linear(want, x, m, k, w, n, b)
+		got := make([]float32, m*n)
+		LinearPacked(got, x, m, PackLinearWeight(w, n, k), b)
+		w64 := make([]float64, len(want))
+		for i, v := range want {
+			w64[i] = float64(v)
+		}
+		closeTo(t, "linear packed", got, w64, 1e-5)
+	}
+}

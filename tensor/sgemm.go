@@ -5,16 +5,21 @@ import (
 	"sync"
 )
 
-// Blocking of the packed GEMM (GotoBLAS/BLIS scheme): a kc-deep panel of B
-// (nc columns, in 16-wide strips) stays in L2/L3 while mc-row blocks of A
-// (6-row strips) stream through the 6×16 register micro-kernel.
+// Blocking of the packed GEMM (GotoBLAS/BLIS scheme). A is packed once per
+// call into 6-row strips; each worker owns a range of C's columns (or
+// rows), packs kc×nc panels of B into 16-wide strips and runs the 6×16
+// register micro-kernel over them.
 const (
 	gemmMR = 6
 	gemmNR = 16
 	gemmKC = 256
 	gemmMC = 96
-	gemmNC = 2048
+	gemmNC = 1024
 )
+
+// packBFunc writes B[pc:pc+kc, jc:jc+nc] as 16-wide strips [strip][kc][16]
+// with the last strip zero-padded.
+type packBFunc func(dst []float32, pc, kc, jc, nc int)
 
 // packBufs are reused between calls so that steady-state products do not
 // allocate.
@@ -29,59 +34,93 @@ func getBuf(n int) *[]float32 {
 	return p
 }
 
-// sgemmPacked computes c = alpha·op(a)·op(b) + beta·c with the AVX2
-// micro-kernel, in parallel over blocks of C.
+// minParallelFlops is the product size below which one core is faster
+// than waking a second.
+const minParallelFlops = 1 << 19
+
+// sgemmPacked computes c = alpha·op(a)·op(b) + beta·c with the micro-kernel.
 func sgemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	scaleC(m, n, beta, c, ldc)
 	if k == 0 || alpha == 0 {
 		return
 	}
+	pb := func(dst []float32, pc, kc, jc, nc int) { packB(dst, transB, b, ldb, pc, kc, jc, nc) }
+	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
+	abuf := getBuf(mPad * k)
+	defer packBufs.Put(abuf)
+	packAllA(*abuf, transA, a, lda, alpha, m, k)
+	gemmCore(*abuf, m, n, k, pb, c, ldc)
+}
+
+// gemmCore adds A·B to c, with A packed by packAllA (roundup(m,6)·k
+// floats) and B panels packed on demand by packB.
+func gemmCore(ap []float32, m, n, k int, packB packBFunc, c []float32, ldc int) {
+	gemmCoreB(ap, m, n, k, packB, nil, c, ldc)
+}
+
+// gemmCoreB is gemmCore where B is either packed on demand (packB) or
+// fully prepacked as [strip][k][16] (pre).
+func gemmCoreB(ap []float32, m, n, k int, packB packBFunc, pre []float32, c []float32, ldc int) {
+	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
 	workers := runtime.GOMAXPROCS(0)
-	bbuf := getBuf(gemmKC * gemmNC)
-	defer packBufs.Put(bbuf)
-	for jc := 0; jc < n; jc += gemmNC {
-		nc := min(gemmNC, n-jc)
+	if 2*m*n*k < minParallelFlops {
+		workers = 1
+	}
+	if workers == 1 {
+		gemmRange(ap, mPad, k, 0, m, 0, n, packB, pre, c, ldc)
+		return
+	}
+	var wg sync.WaitGroup
+	if n >= m {
+		strips := (n + gemmNR - 1) / gemmNR
+		workers = min(workers, strips)
+		for w := range workers {
+			n0, n1 := w*strips/workers*gemmNR, min(n, (w+1)*strips/workers*gemmNR)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				gemmRange(ap, mPad, k, 0, m, n0, n1, packB, pre, c, ldc)
+			}()
+		}
+	} else {
+		strips := mPad / gemmMR
+		workers = min(workers, strips)
+		for w := range workers {
+			m0, m1 := w*strips/workers*gemmMR, min(m, (w+1)*strips/workers*gemmMR)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				gemmRange(ap, mPad, k, m0, m1, 0, n, packB, pre, c, ldc)
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+// gemmRange computes rows m0..m1 (m0 a multiple of 6) and columns n0..n1
+// of C serially.
+func gemmRange(ap []float32, mPad, k, m0, m1, n0, n1 int, packB packBFunc, pre []float32, c []float32, ldc int) {
+	var bbuf *[]float32
+	if pre == nil {
+		bbuf = getBuf(gemmKC * gemmNC)
+		defer packBufs.Put(bbuf)
+	}
+	for jc := n0; jc < n1; jc += gemmNC {
+		nc := min(gemmNC, n1-jc)
 		for pc := 0; pc < k; pc += gemmKC {
 			kc := min(gemmKC, k-pc)
-			packB(*bbuf, transB, b, ldb, pc, kc, jc, nc)
-			// Tasks: row blocks, split further by column strips when
-			// there are too few rows to keep every core busy.
-			rowBlocks := (m + gemmMC - 1) / gemmMC
-			strips := (nc + gemmNR - 1) / gemmNR
-			colParts := 1
-			if rowBlocks < 2*workers {
-				colParts = min(strips, (2*workers+rowBlocks-1)/rowBlocks)
+			var bp []float32
+			var stride int
+			if pre != nil {
+				bp, stride = pre[(jc/gemmNR)*k*gemmNR+pc*gemmNR:], k*gemmNR
+			} else {
+				packB(*bbuf, pc, kc, jc, nc)
+				bp, stride = *bbuf, kc*gemmNR
 			}
-			tasks := rowBlocks * colParts
-			run := func(t0, t1 int) {
-				abuf := getBuf(gemmMC * kc)
-				for t := t0; t < t1; t++ {
-					ib, part := t/colParts, t%colParts
-					ic := ib * gemmMC
-					mc := min(gemmMC, m-ic)
-					s0, s1 := part*strips/colParts, (part+1)*strips/colParts
-					if s0 == s1 {
-						continue
-					}
-					packA(*abuf, transA, a, lda, alpha, ic, mc, pc, kc)
-					macroKernel(*abuf, *bbuf, mc, kc, nc, s0, s1, c[ic*ldc+jc:], ldc)
-				}
-				packBufs.Put(abuf)
+			for ic := m0; ic < m1; ic += gemmMC {
+				mc := min(gemmMC, m1-ic)
+				macroKernel(ap[pc*mPad+ic*kc:], bp, stride, mc, kc, nc, c[ic*ldc+jc:], ldc)
 			}
-			if workers == 1 || tasks == 1 || 2*m*nc*kc < 1<<18 {
-				run(0, tasks)
-				continue
-			}
-			var wg sync.WaitGroup
-			nw := min(workers, tasks)
-			for w := range nw {
-				wg.Add(1)
-				go func(t0, t1 int) {
-					defer wg.Done()
-					run(t0, t1)
-				}(w*tasks/nw, (w+1)*tasks/nw)
-			}
-			wg.Wait()
 		}
 	}
 }
@@ -102,8 +141,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// packB writes B[pc:pc+kc, jc:jc+nc] as 16-wide strips [strip][kc][16],
-// zero-padding the last strip.
+// packB packs a panel of a row-major B (or of Bᵀ when trans).
 func packB(dst []float32, trans bool, b []float32, ldb, pc, kc, jc, nc int) {
 	strips := (nc + gemmNR - 1) / gemmNR
 	for s := range strips {
@@ -111,6 +149,17 @@ func packB(dst []float32, trans bool, b []float32, ldb, pc, kc, jc, nc int) {
 		w := min(gemmNR, jc+nc-j0)
 		out := dst[s*kc*gemmNR : (s+1)*kc*gemmNR]
 		if !trans {
+			if w == gemmNR {
+				for p := range kc {
+					row := b[(pc+p)*ldb+j0:]
+					o := out[p*gemmNR : (p+1)*gemmNR : (p+1)*gemmNR]
+					row = row[:gemmNR]
+					for q := range o {
+						o[q] = row[q]
+					}
+				}
+				continue
+			}
 			for p := range kc {
 				row := b[(pc+p)*ldb+j0:]
 				o := out[p*gemmNR : (p+1)*gemmNR]
@@ -119,59 +168,69 @@ func packB(dst []float32, trans bool, b []float32, ldb, pc, kc, jc, nc int) {
 			}
 			continue
 		}
-		for p := range kc {
-			o := out[p*gemmNR : (p+1)*gemmNR]
-			for j := range w {
-				o[j] = b[(j0+j)*ldb+pc+p]
+		for j := range w {
+			col := b[(j0+j)*ldb+pc : (j0+j)*ldb+pc+kc]
+			for p, v := range col {
+				out[p*gemmNR+j] = v
 			}
-			clear(o[w:])
+		}
+		if w < gemmNR {
+			for p := range kc {
+				clear(out[p*gemmNR+w : (p+1)*gemmNR])
+			}
 		}
 	}
 }
 
-// packA writes alpha·A[ic:ic+mc, pc:pc+kc] as 6-row strips [strip][kc][6],
-// zero-padding the last strip.
-func packA(dst []float32, trans bool, a []float32, lda int, alpha float32, ic, mc, pc, kc int) {
-	strips := (mc + gemmMR - 1) / gemmMR
-	for s := range strips {
-		i0 := ic + s*gemmMR
-		h := min(gemmMR, ic+mc-i0)
-		out := dst[s*kc*gemmMR : (s+1)*kc*gemmMR]
-		if trans {
-			for p := range kc {
-				row := a[(pc+p)*lda+i0:]
-				o := out[p*gemmMR : (p+1)*gemmMR]
-				for i := range h {
-					o[i] = alpha * row[i]
+// packAllA writes alpha·op(A) (m×k) for every kc panel: the panel at pc
+// starts at pc·mPad and holds 6-row strips [strip][kc][6], zero-padded.
+func packAllA(dst []float32, trans bool, a []float32, lda int, alpha float32, m, k int) {
+	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
+	for pc := 0; pc < k; pc += gemmKC {
+		kc := min(gemmKC, k-pc)
+		panel := dst[pc*mPad : pc*mPad+mPad*kc]
+		for s := range mPad / gemmMR {
+			i0 := s * gemmMR
+			h := min(gemmMR, m-i0)
+			out := panel[s*kc*gemmMR : (s+1)*kc*gemmMR]
+			if trans {
+				for p := range kc {
+					row := a[(pc+p)*lda+i0:]
+					o := out[p*gemmMR : (p+1)*gemmMR]
+					for i := range h {
+						o[i] = alpha * row[i]
+					}
+					clear(o[h:])
 				}
-				clear(o[h:])
+				continue
 			}
-			continue
-		}
-		for i := range h {
-			row := a[(i0+i)*lda+pc : (i0+i)*lda+pc+kc]
-			for p, v := range row {
-				out[p*gemmMR+i] = alpha * v
+			for i := range h {
+				row := a[(i0+i)*lda+pc : (i0+i)*lda+pc+kc]
+				for p, v := range row {
+					out[p*gemmMR+i] = alpha * v
+				}
 			}
-		}
-		for i := h; i < gemmMR; i++ {
-			for p := range kc {
-				out[p*gemmMR+i] = 0
+			for i := h; i < gemmMR; i++ {
+				for p := range kc {
+					out[p*gemmMR+i] = 0
+				}
 			}
 		}
 	}
 }
 
-// macroKernel multiplies a packed A block by B strips s0..s1 into c.
-func macroKernel(ap, bp []float32, mc, kc, nc, s0, s1 int, c []float32, ldc int) {
+// macroKernel multiplies packed A strips (mc rows) by a packed B panel
+// (nc columns, strips stride floats apart) into c.
+func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int) {
 	var tmp [gemmMR * gemmNR]float32
-	for s := s0; s < s1; s++ {
+	strips := (nc + gemmNR - 1) / gemmNR
+	for s := range strips {
 		j := s * gemmNR
 		w := min(gemmNR, nc-j)
-		bs := bp[s*kc*gemmNR:]
+		bs := bp[s*stride:]
 		for i := 0; i < mc; i += gemmMR {
 			h := min(gemmMR, mc-i)
-			as := ap[(i/gemmMR)*kc*gemmMR:]
+			as := ap[i*kc:]
 			if h == gemmMR && w == gemmNR {
 				sgemmKernel6x16(kc, &as[0], &bs[0], &c[i*ldc+j], ldc)
 				continue

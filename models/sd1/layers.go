@@ -6,14 +6,19 @@ import (
 	"comfyd/tensor"
 )
 
-// linear is a PyTorch Linear: weight [out, in], optional bias.
+// linear is a PyTorch Linear: weight [out, in] (kept only in the GEMM
+// kernel's packed form), optional bias.
 type linear struct {
-	w, b    []float32
+	w       *tensor.PackedB
+	b       []float32
 	in, out int
 }
 
 func (l *loader) linear(name string, in, out int, bias bool) linear {
-	ln := linear{in: in, out: out, w: l.get(name+".weight", out, in)}
+	ln := linear{in: in, out: out}
+	if w := l.get(name+".weight", out, in); w != nil {
+		ln.w = tensor.PackLinearWeight(w, out, in)
+	}
 	if bias {
 		ln.b = l.get(name+".bias", out)
 	}
@@ -22,28 +27,29 @@ func (l *loader) linear(name string, in, out int, bias bool) linear {
 
 // forward maps x [rows, in] to dst [rows, out].
 func (ln linear) forward(dst, x []float32, rows int) {
-	tensor.Linear(dst[:rows*ln.out], x[:rows*ln.in], rows, ln.in, ln.w, ln.out, ln.b)
+	tensor.LinearPacked(dst[:rows*ln.out], x[:rows*ln.in], rows, ln.w, ln.b)
 }
 
-// conv2d is a PyTorch Conv2d with symmetric padding unless overridden.
+// conv2d is a PyTorch Conv2d (weight packed for the GEMM kernel).
 type conv2d struct {
-	w, b []float32
-	p    tensor.Conv2DParams
+	w *tensor.PackedConv
+	b []float32
 }
 
 func (l *loader) conv(name string, in, out, k, stride, pad int) conv2d {
-	return conv2d{
-		w: l.get(name+".weight", out, in, k, k),
-		b: l.get(name+".bias", out),
-		p: tensor.Conv2DParams{InC: in, OutC: out, KH: k, KW: k, Stride: stride, PadTop: pad, PadLeft: pad, PadBottom: pad, PadRight: pad},
+	p := tensor.Conv2DParams{InC: in, OutC: out, KH: k, KW: k, Stride: stride, PadTop: pad, PadLeft: pad, PadBottom: pad, PadRight: pad}
+	c := conv2d{b: l.get(name+".bias", out)}
+	if w := l.get(name+".weight", out, in, k, k); w != nil {
+		c.w = tensor.PackConvWeight(w, p)
 	}
+	return c
 }
 
 // forward convolves x [n, in, h, w] and returns the output with its size.
 func (c conv2d) forward(x []float32, n, h, w int) ([]float32, int, int) {
-	oh, ow := c.p.OutSize(h, w)
-	out := make([]float32, n*c.p.OutC*oh*ow)
-	tensor.Conv2D(out, x, n, h, w, c.w, c.b, c.p)
+	oh, ow := c.w.P.OutSize(h, w)
+	out := make([]float32, n*c.w.P.OutC*oh*ow)
+	tensor.ConvPacked(out, x, n, h, w, c.w, c.b)
 	return out, oh, ow
 }
 

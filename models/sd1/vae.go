@@ -166,7 +166,9 @@ func LoadVAE(src Source, prefix string, cfg VAEConfig, progress func(int)) (*VAE
 		if lvl != len(cfg.ChMult)-1 {
 			d := l.conv(fmt.Sprintf("encoder.down.%d.downsample.conv", lvl), blockIn, blockIn, 3, 2, 0)
 			// ComfyUI pads (0,1,0,1): right and bottom only.
-			d.p.PadBottom, d.p.PadRight = 1, 1
+			if d.w != nil {
+				d.w.P.PadBottom, d.w.P.PadRight = 1, 1
+			}
 			lv.resize = &d
 		}
 		v.encLevels = append(v.encLevels, lv)
