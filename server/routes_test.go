@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"comfyd/nodes"
 )
@@ -211,5 +212,31 @@ func TestObjectInfoOrder(t *testing.T) {
 	want := `{"TestSampler":{"input":{"required":{"seed":["INT",{"default":0,"max":18446744073709551615,"min":0}],"model":["MODEL"],"sampler_name":[["euler","ddim"]]},"optional":{"denoise":["FLOAT",{"default":1}]},"hidden":{"prompt":"PROMPT"}},"input_order":{"required":["seed","model","sampler_name"],"optional":["denoise"],"hidden":["prompt"]},`
 	if !strings.HasPrefix(s, want) {
 		t.Errorf("object_info\n got %s\nwant prefix %s", s, want)
+	}
+}
+
+// TestStaticFrontend serves files of the web root, index.html at / and no
+// directory listings.
+func TestStaticFrontend(t *testing.T) {
+	web := fstest.MapFS{
+		"index.html":           {Data: []byte("<html>comfy</html>")},
+		"assets/app.js":        {Data: []byte("console.log(1)")},
+		"templates/index.json": {Data: []byte("[]")},
+	}
+	ts := newTestServer(t, func(c *Config) { c.WebFS = web })
+	if code, body := ts.get(t, "/"); code != 200 || string(body) != "<html>comfy</html>" {
+		t.Errorf("/: %d %s", code, body)
+	}
+	code, hdr, body := ts.do(t, "GET", "/assets/app.js", nil, nil)
+	if code != 200 || string(body) != "console.log(1)" || hdr.Get("Cache-Control") != "no-cache" || !strings.Contains(hdr.Get("Content-Type"), "javascript") {
+		t.Errorf("app.js: %d %v", code, hdr)
+	}
+	for _, p := range []string{"/assets/", "/assets", "/missing.js", "/../secret"} {
+		if code, _ := ts.get(t, p); code != 404 {
+			t.Errorf("%s: %d", p, code)
+		}
+	}
+	if _, body := ts.get(t, "/api/extensions"); string(body) != "[]" {
+		t.Errorf("extensions %s", body)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
+	"strings"
 )
 
 // fallbackIndex is served at / when no frontend is configured.
@@ -52,7 +54,13 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 // the frontend directory by its owner.
 func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	root := s.webRoot()
-	if root == nil {
+	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+	if root == nil || name == "" {
+		http.NotFound(w, r)
+		return
+	}
+	// Files only: no directory listings (aiohttp's static route has none).
+	if st, err := fs.Stat(root, name); err != nil || st.IsDir() {
 		http.NotFound(w, r)
 		return
 	}
