@@ -6,6 +6,7 @@
 // reconnection; a phone-sized screen. Any console error or uncaught page
 // error fails the test that caused it.
 import { test, before, after } from "node:test";
+import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { BASE, waitFor, defaultWorkflow } from "./lib.mjs";
 import { launch, watch, screenshot, pngWithText, ARTIFACTS } from "./browser-lib.mjs";
@@ -206,6 +207,81 @@ test("reads every PNG text chunk kind and keeps 64-bit seeds exact", async () =>
   assert.ok((await request).postData().includes(`"seed":${big}`), "the seed was rounded on the way out");
   await finalImage(page);
   assert.equal(await page.inputValue(field(3, "seed", "input")), big, "fixed mode changed the seed");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("node library: search, add and remove nodes; an uploaded .json runs KSampler (inspire)", async () => {
+  const { page, problems } = await open();
+  await page.evaluate(() => { document.getElementById("library-details").open = true; });
+  await page.fill("#library-search", "advanced inspire");
+  assert.match(await page.textContent("#library-count"), /^1 of \d+$/);
+  await page.click(`#library-list li:has-text("KSamplerAdvanced //Inspire") button`);
+  const card = page.locator("#nodes .node").last();
+  const id = await card.getAttribute("data-node");
+  assert.ok(await card.evaluate((el) => el.contains(document.activeElement)), "focus did not move to the new node");
+  // BOOLEAN as a checkbox with its on/off labels, seed controls by name.
+  const addNoise = card.locator(`[data-input="add_noise"] input[type=checkbox]`);
+  assert.equal(await addNoise.isChecked(), true);
+  assert.equal(await card.locator(`[data-input="add_noise"] .bool-state`).textContent(), "enable");
+  await addNoise.uncheck();
+  assert.equal(await card.locator(`[data-input="add_noise"] .bool-state`).textContent(), "disable");
+  assert.equal(await card.locator(`[data-input="noise_seed"] .seed-mode`).count(), 1);
+  const seedInput = card.locator(`[data-input="noise_seed"] input`);
+  await seedInput.fill("5");
+  await card.locator(`[data-input="noise_seed"] button`).click();
+  assert.notEqual(await seedInput.inputValue(), "5", "the dice did not change the seed");
+  // Link sockets offer only compatible outputs.
+  const modelSources = await card.locator(`[data-input="model"] select option`).allTextContents();
+  assert.ok(modelSources.some((t) => /Load Checkpoint #4 → MODEL/.test(t)), modelSources.join("|"));
+  assert.ok(!modelSources.some((t) => /CLIP$|LATENT$/.test(t)), modelSources.join("|"));
+  // A v3 COMBO ("COMBO" + options) renders as a select too.
+  await page.fill("#library-search", "KSamplerSelect");
+  await page.click(`#library-list li:has-text("KSamplerSelect") button`);
+  const select = page.locator(`#nodes .node`).last().locator(`[data-input="sampler_name"] select`);
+  assert.equal(await select.locator("option:checked").textContent(), "euler");
+  await page.click(`[data-node="${id}"] header button[aria-label^="Remove"]`);
+  assert.equal(await page.locator(`[data-node="${id}"]`).count(), 0);
+
+  // The Inspire text-to-image workflow as a .json file, made small.
+  const json = readFileSync(new URL("../testdata/workflows/inspire_t2i.api.json", import.meta.url));
+  await page.setInputFiles("#file-input", { name: "inspire_t2i.api.json", mimeType: "application/json", buffer: json });
+  await page.waitForSelector(`[data-node="3"] .class-type:text("KSampler //Inspire")`);
+  const ckpt = field(4, "ckpt_name", "select");
+  assert.match(await page.textContent(`[data-node="4"] .field-error`), /not offered/);
+  await page.selectOption(ckpt, { index: 1 });
+  await page.fill(field(5, "width", "input"), "128");
+  await page.fill(field(5, "height", "input"), "128");
+  await page.fill(field(3, "steps", "input"), "4");
+  await page.click("#queue-btn");
+  await page.waitForSelector("#run-status[data-state=ok]", { timeout: 60000 });
+  assert.equal(await page.locator(".result img").count(), 2, "batch of two: two images");
+  assert.equal(await page.locator(".latent a").count(), 1, "SaveLatent: one link");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("keyboard: skip link, visible focus, every control named", async () => {
+  const { page, problems } = await open();
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "workflow");
+  await page.keyboard.press("Tab");
+  const ring = await page.evaluate(() => {
+    const s = getComputedStyle(document.activeElement);
+    return { tag: document.activeElement.tagName, style: s.outlineStyle, width: s.outlineWidth };
+  });
+  assert.notEqual(ring.style, "none", `no focus ring on ${ring.tag}`);
+  const unnamed = await page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll("button, input:not([type=file]), select, textarea")) {
+      const name = el.getAttribute("aria-label") || el.labels?.[0]?.textContent || el.textContent;
+      if (!name || !name.trim()) out.push(el.outerHTML.slice(0, 80));
+    }
+    return out;
+  });
+  assert.deepEqual(unnamed, []);
   assert.deepEqual(problems, []);
   await page.close();
 });
