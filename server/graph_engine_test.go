@@ -119,3 +119,15 @@ func TestGraphEngine(t *testing.T) {
 		t.Errorf("execution_error %v", errMsg)
 	}
 }
+
+// TestGraphEngineMalformedPrompt: a prompt that is not an object of nodes
+// is a 400 with an error object, not a 500.
+func TestGraphEngineMalformedPrompt(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.Registry = graphRegistry(); c.Engine = nil })
+	for _, p := range []string{`[]`, `"x"`, `{"1": 5}`, `{}`} {
+		code, body := ts.postJSON(t, "/prompt", `{"prompt": `+p+`}`)
+		if code != 400 || !strings.Contains(string(body), `"node_errors":{}`) || !strings.Contains(string(body), `"type":"`) {
+			t.Errorf("prompt %s: %d %s", p, code, body)
+		}
+	}
+}

@@ -158,14 +158,6 @@ type hub struct {
 
 func newHub(s *Server) *hub { return &hub{s: s, clients: map[string]*wsClient{}} }
 
-// add registers a socket; one with the same sid is forgotten (ComfyUI
-// does not close it either).
-func (h *hub) add(c *wsClient) {
-	h.mu.Lock()
-	h.clients[c.sid] = c
-	h.mu.Unlock()
-}
-
 // remove forgets a socket if it is still the one registered for its sid.
 func (h *hub) remove(c *wsClient) {
 	h.mu.Lock()

@@ -157,9 +157,6 @@ func (o *orderedObject) Delete(key string) {
 	}
 }
 
-// Len is the number of keys.
-func (o *orderedObject) Len() int { return len(o.keys) }
-
 // writeOrdered writes {"k1": v1, ...} from parallel keys and raw values.
 func writeOrdered(b *bytes.Buffer, keys []string, vals []json.RawMessage) {
 	b.WriteByte('{')
