@@ -10,6 +10,7 @@ import { Editor } from "./editor.js";
 import { Library } from "./library.js";
 import { RunPanel } from "./run.js";
 import { JobsPanel } from "./jobs.js";
+import { RunTracker } from "./runs.js";
 import { bindKeys } from "./keys.js";
 
 const STORAGE_KEY = "comfyd.workflow";
@@ -28,12 +29,15 @@ const jobs = new JobsPanel({
   onError: (err) => toast(err.message, "error"),
 });
 
+const runs = new RunTracker({ editor, run, jobs, titleOf: (prompt, id) => nodeTitle(prompt[id]) });
+
 let defs = {};
 let defsSignature = "";
 let workflow = null;
-const editorPrompts = new Set(); // prompts queued from the editor: their node ids match the cards
-let current = null; // the run shown in the run panel: {id, titles, fromEditor, start}
-const pendingPrompts = new Map(); // prompt id -> prompt, for prompts queued and not started yet
+
+function nodeTitle(node) {
+  return node._meta?.title || defs[node.class_type]?.display_name || node.class_type;
+}
 
 // Workflow ---------------------------------------------------------------
 
@@ -98,18 +102,17 @@ async function queue(prompt = workflow?.toPrompt(), fromEditor = true) {
   // The id is chosen here so events that overtake the POST's answer (a
   // quick prompt can start before it arrives) are already recognised.
   const id = crypto.randomUUID();
-  pendingPrompts.set(id, prompt);
-  if (fromEditor) editorPrompts.add(id);
+  runs.expect(id, prompt, fromEditor);
   let res;
   try {
     res = await api.queuePrompt(prompt, conn.clientId, id);
   } catch (err) {
-    forget(id);
+    runs.forget(id);
     showBanner(`Could not reach the server: ${err.message}`);
     return;
   }
   if (!res.ok) {
-    forget(id);
+    runs.forget(id);
     const e = res.error || {};
     showBanner(e.details ? `${e.message}: ${e.details}` : e.message || "The server refused the prompt.");
     if (fromEditor) {
@@ -126,96 +129,8 @@ async function queue(prompt = workflow?.toPrompt(), fromEditor = true) {
       showBanner("Some outputs failed validation and will not run.");
     }
   }
-  if (!current && pendingPrompts.has(id)) {
-    track(id, prompt, fromEditor);
-    run.start(id);
-  }
+  runs.accepted(id);
   toast(`Queued (#${res.number}).`);
-  jobs.refresh();
-}
-
-function forget(id) {
-  pendingPrompts.delete(id);
-  editorPrompts.delete(id);
-}
-
-function track(id, prompt, fromEditor) {
-  const titles = {};
-  for (const [nid, node] of Object.entries(prompt || {})) {
-    titles[nid] = node._meta?.title || defs[node.class_type]?.display_name || node.class_type;
-  }
-  current = { id, titles, fromEditor, start: performance.now() };
-  pendingPrompts.delete(id);
-}
-
-// WebSocket events -------------------------------------------------------
-
-const handlers = {
-  status(data) {
-    const n = data?.status?.exec_info?.queue_remaining;
-    if (typeof n === "number") jobs.setSize(n);
-    refreshSoon();
-  },
-  execution_start(data) {
-    if (current?.id !== data.prompt_id) {
-      // pendingPrompts lacks prompts queued elsewhere (another tab, before
-      // a reload): their cards show no titles, only ids.
-      track(data.prompt_id, pendingPrompts.get(data.prompt_id), editorPrompts.has(data.prompt_id));
-      run.start(data.prompt_id);
-    }
-    current.start = performance.now();
-    if (current.fromEditor) editor.resetState();
-    run.setStatus("Running…");
-  },
-  execution_cached(data) {
-    if (!isCurrent(data)) return;
-    if (current.fromEditor) for (const id of data.nodes || []) editor.setState(id, "cached");
-  },
-  executing(data) {
-    if (!current || (data.prompt_id && data.prompt_id !== current.id)) return;
-    if (data.node === null || data.node === undefined) return;
-    const id = data.display_node || data.node;
-    if (current.fromEditor) editor.setState(id, "running", 0, 1);
-    run.progress(title(id), 0, 1);
-  },
-  progress_state(data) {
-    if (!isCurrent(data) || !current.fromEditor) return;
-    for (const [key, n] of Object.entries(data.nodes || {})) {
-      editor.setState(n.display_node_id || n.node_id || key, n.state, n.value, n.max);
-    }
-  },
-  progress(data) {
-    if (!isCurrent(data)) return;
-    run.progress(title(data.node), data.value, data.max);
-  },
-  executed(data) {
-    if (!isCurrent(data)) return;
-    const id = data.display_node || data.node;
-    run.addOutput(title(id), data.output);
-  },
-  execution_success(data) {
-    if (!isCurrent(data)) return;
-    const secs = ((performance.now() - current.start) / 1000).toFixed(1);
-    finish(`Done in ${secs} s`, true);
-  },
-  execution_error(data) {
-    if (!isCurrent(data)) return;
-    if (current.fromEditor) editor.showExecutionError(data);
-    finish(`Failed in ${title(data.node_id)}: ${data.exception_message}`, false);
-  },
-  execution_interrupted(data) {
-    if (!isCurrent(data)) return;
-    finish("Stopped", false);
-  },
-};
-
-const isCurrent = (data) => current && data?.prompt_id === current.id;
-const title = (id) => current?.titles?.[id] || (id ? `node ${id}` : "");
-
-function finish(text, ok) {
-  if (current.fromEditor) editor.settle(ok ? "done" : "stopped");
-  run.finish(text, ok);
-  current = null;
   jobs.refresh();
 }
 
@@ -225,11 +140,16 @@ function refreshSoon() {
   refreshTimer = setTimeout(() => jobs.refresh(), 150);
 }
 
-conn.addEventListener("message", (ev) => handlers[ev.detail.type]?.(ev.detail.data));
-conn.addEventListener("preview", (ev) => {
-  const { blob, promptId } = ev.detail;
-  if (current && (!promptId || promptId === current.id)) run.setPreview(blob);
+conn.addEventListener("message", (ev) => {
+  const { type, data } = ev.detail;
+  if (type === "status") {
+    const n = data?.status?.exec_info?.queue_remaining;
+    if (typeof n === "number") jobs.setSize(n);
+    refreshSoon();
+  }
+  runs.handle(type, data);
 });
+conn.addEventListener("preview", (ev) => runs.preview(ev.detail));
 
 let everConnected = false;
 conn.addEventListener("open", async () => {
@@ -240,7 +160,7 @@ conn.addEventListener("open", async () => {
   }
   toast("Reconnected to the server.");
   await reloadDefs();
-  await catchUp();
+  await runs.catchUp().catch((err) => toast(err.message, "error"));
   jobs.refresh();
 });
 conn.addEventListener("close", (ev) => {
@@ -251,19 +171,6 @@ function setConn(text, state) {
   const el = $("conn");
   el.textContent = text;
   el.dataset.state = state;
-}
-
-// catchUp settles a run whose end was missed while disconnected.
-async function catchUp() {
-  if (!current) return;
-  try {
-    const entry = (await api.getHistoryItem(current.id))[current.id];
-    if (!entry) return; // still queued or running: events will follow
-    for (const [id, output] of Object.entries(entry.outputs || {})) run.addOutput(title(id), output);
-    finish(entry.status?.status_str === "success" ? "Done" : "Did not finish", entry.status?.status_str === "success");
-  } catch (err) {
-    toast(err.message, "error");
-  }
 }
 
 // Node definitions -------------------------------------------------------
@@ -298,7 +205,7 @@ function restoreWorkflow() {
 async function boot() {
   bindKeys({ queue: () => queue(), loadFile, loadDefault });
   $("queue-btn").addEventListener("click", () => queue());
-  $("interrupt-btn").addEventListener("click", () => current && api.interrupt(current.id).catch((e) => toast(e.message, "error")));
+  $("interrupt-btn").addEventListener("click", () => runs.interrupt().catch((e) => toast(e.message, "error")));
   $("history-clear").addEventListener("click", () => jobs.act(() => api.clearHistory()));
   $("save-json").addEventListener("click", downloadWorkflow);
   const details = $("library-details");
