@@ -268,4 +268,3 @@ func checkStatus(t *testing.T, c badCase, status int, data []byte) {
 		t.Errorf("error type %q, want %q: %s", e.Error.Type, c.errTyp, short)
 	}
 }
-
