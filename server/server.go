@@ -1,7 +1,3 @@
-// Package server is comfyd's ComfyUI-compatible HTTP + WebSocket API
-// (spec comfy-api.md sections 1-3, 5): routes at /X and /api/X, the /ws
-// hub, a durable prompt queue and history backed by package store, and one
-// worker that executes prompts through an Engine.
 package server
 
 import (
