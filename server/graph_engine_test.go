@@ -131,3 +131,48 @@ func TestGraphEngineMalformedPrompt(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphEngineInterrupt: /interrupt stops a running node through its
+// context; the client gets execution_interrupted, history says error.
+func TestGraphEngineInterrupt(t *testing.T) {
+	reg := graphRegistry()
+	started := make(chan struct{}, 1)
+	reg.Register(&nodes.Class{
+		Name: "TestWait", OutputNode: true,
+		Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
+			started <- struct{}{}
+			<-ctx.Done()
+			return nodes.Result{}, ctx.Err()
+		},
+	})
+	ts := newTestServer(t, func(c *Config) { c.Registry = reg; c.Engine = nil })
+	c := ts.dial(t, "?clientId=I")
+	c.next()
+	id := ts.queuePrompt(t, map[string]any{"prompt": map[string]any{"4": map[string]any{"class_type": "TestWait", "inputs": map[string]any{}}}, "client_id": "I"})
+	<-started
+	if code, _ := ts.postJSON(t, "/api/interrupt", map[string]any{"prompt_id": id}); code != 200 {
+		t.Fatal(code)
+	}
+	var kinds []string
+	var intr map[string]any
+	for _, m := range c.until(runEnd(id)) {
+		if m.Type == "progress_state" {
+			continue
+		}
+		kinds = append(kinds, m.Type)
+		if m.Type == "execution_interrupted" {
+			intr = m.Data
+		}
+	}
+	want := []string{"status", "status", "execution_start", "execution_cached", "executing", "execution_interrupted", "status", "executing"}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("messages\n got %v\nwant %v", kinds, want)
+	}
+	if intr["node_id"] != "4" || intr["node_type"] != "TestWait" || intr["prompt_id"] != id {
+		t.Errorf("execution_interrupted %v", intr)
+	}
+	h := ts.waitHistory(t, id)
+	if st := h["status"].(map[string]any); st["status_str"] != "error" || st["completed"] != false {
+		t.Errorf("history status %v", st)
+	}
+}
