@@ -112,3 +112,10 @@ func TestShutdownRefusesRequests(t *testing.T) {
 		t.Errorf("socket closed with %v", c.readErr)
 	}
 }
+
+func TestHead(t *testing.T) {
+	ts := newTestServer(t)
+	if code, _, body := ts.do(t, "HEAD", "/api/system_stats", nil, nil); code != 200 || len(body) != 0 {
+		t.Errorf("HEAD: %d %q", code, body)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 )
 
 // routes builds the router: middleware for the cross-cutting rules, then
@@ -21,6 +22,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(bearerAuth(s.cfg.APIKey))
 	}
 	r.Use(bodyLimit(s.cfg.MaxBodySize, s.cfg.MaxUploadSize))
+	r.Use(middleware.GetHead) // aiohttp answers HEAD on every GET route
 
 	api := func(r chi.Router) {
 		r.Get("/ws", s.handleWS)
