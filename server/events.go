@@ -26,7 +26,7 @@ type runEvents struct {
 	startMS  int64
 	endMS    int64
 	errData  *graph.ExecutionError
-	interrup bool
+	interrupted bool
 }
 
 func newRunEvents(h *hub, promptID, client string) *runEvents {
@@ -164,7 +164,7 @@ func (e *runEvents) ExecutionInterrupted(ei graph.ExecutionInterrupted) {
 	}
 	e.mu.Lock()
 	e.endMS = ei.Timestamp
-	e.interrup = true
+	e.interrupted = true
 	e.mu.Unlock()
 	e.record("execution_interrupted", ei)
 	e.toClientOrAll("execution_interrupted", ei)

@@ -71,7 +71,7 @@ func historyJob(it *queueItem, ev *runEvents, out Outcome) Job {
 	}
 	if !out.Success {
 		j.Status = jobFailed
-		if ev.interrup {
+		if ev.interrupted {
 			j.Status = jobCancelled
 		}
 		j.ExecutionError = ev.errData
