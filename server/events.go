@@ -19,13 +19,13 @@ type runEvents struct {
 	promptID string
 	client   string // extra_data.client_id, "" when none
 
-	mu       sync.Mutex
-	messages []StatusPair
-	display  map[string]string // node id -> display node id
-	lastNode string
-	startMS  int64
-	endMS    int64
-	errData  *graph.ExecutionError
+	mu          sync.Mutex
+	messages    []StatusPair
+	display     map[string]string // node id -> display node id
+	lastNode    string
+	startMS     int64
+	endMS       int64
+	errData     *graph.ExecutionError
 	interrupted bool
 }
 
