@@ -261,6 +261,37 @@ test("node library: search, add and remove nodes; an uploaded .json runs KSample
   await page.close();
 });
 
+test("LoadImage: upload through the widget, preview it, and see an execution error on its node", async () => {
+  const { page, problems } = await open();
+  const api = {
+    "1": { class_type: "LoadImage", inputs: { image: "" } },
+    "2": { class_type: "PreviewImage", inputs: { images: ["1", 0] } },
+  };
+  await page.click("#load-paste");
+  await page.fill("#paste-text", JSON.stringify(api));
+  await page.click("#paste-form button[type=submit]");
+  const picker = `[data-node="1"] [data-input="image"] input[type=file]`;
+  const stamp = Date.now();
+  await page.setInputFiles(picker, { name: `e2e-good-${stamp}.png`, mimeType: "image/png", buffer: pngWithText([]) });
+  await page.waitForFunction((v) => document.querySelector(`[data-node="1"] [data-input="image"] select`).selectedOptions[0]?.textContent === v, `e2e-good-${stamp}.png`);
+  await page.waitForFunction(() => document.querySelector(`[data-node="1"] .input-thumb`)?.naturalWidth === 1);
+  await page.click("#queue-btn");
+  const img = await finalImage(page);
+  assert.match(img.src, /type=temp/, "PreviewImage output is a temp file");
+
+  await page.setInputFiles(picker, { name: `e2e-broken-${stamp}.png`, mimeType: "image/png", buffer: Buffer.from("not an image") });
+  await page.waitForFunction((v) => document.querySelector(`[data-node="1"] [data-input="image"] select`).selectedOptions[0]?.textContent === v, `e2e-broken-${stamp}.png`);
+  await page.click("#queue-btn");
+  await page.waitForSelector("#run-status[data-state=error]", { timeout: 30000 });
+  assert.match(await page.textContent("#run-status"), /^Failed in Load Image: /);
+  assert.ok(await page.$eval(`[data-node="1"]`, (el) => el.classList.contains("has-error")));
+  assert.notEqual(await page.textContent(`[data-node="1"] .node-errors`), "");
+  assert.equal(await page.$eval(`[data-node="1"] .badge`, (b) => b.textContent), "error");
+  await screenshot(page, "execution-error");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("keyboard: skip link, visible focus, every control named", async () => {
   const { page, problems } = await open();
   await page.keyboard.press("Tab");
@@ -311,9 +342,9 @@ test("queue and history panels: cancel pending, stop running, delete and re-run"
   await page.click(`#history-list li[data-prompt="${runningId}"] button:text("Delete")`);
   await page.waitForSelector(`#history-list li[data-prompt="${runningId}"]`, { state: "detached" });
 
-  const before = await page.$$eval("#history-list li.job", (l) => l.length);
+  const before = new Set(await page.$$eval("#history-list li.job", (l) => l.map((li) => li.dataset.prompt)));
   await page.click(`#history-list li.job.done button:text("Re-run")`);
-  await waitFor(async () => (await page.$$eval("#history-list li.job", (l) => l.length)) > before, "the re-run to reach history");
+  await waitFor(async () => !before.has(await page.getAttribute("#history-list li.job", "data-prompt")), "the re-run to reach history");
   await screenshot(page, "queue-history");
 
   // Open puts a finished prompt back into the editor.

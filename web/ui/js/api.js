@@ -66,6 +66,18 @@ export async function queuePrompt(prompt, clientId, promptId) {
   return { ok: false, error: data.error || { message: `${res.status} ${res.statusText}`, details: "" }, node_errors: data.node_errors || {} };
 }
 
+// uploadImage stores a file in the input folder (spec 2.12) and returns
+// the name to put in a LoadImage widget.
+export async function uploadImage(file) {
+  const form = new FormData();
+  form.append("image", file, file.name);
+  const res = await fetch(apiURL("upload/image"), { method: "POST", body: form });
+  const text = await res.text();
+  if (!res.ok) throw new APIError(res.status, `upload ${file.name}: ${res.status} ${text || res.statusText}`);
+  const ref = JSON.parse(text);
+  return { ...ref, value: ref.subfolder ? `${ref.subfolder}/${ref.name}` : ref.name };
+}
+
 // viewURL is the /view address of a file reference from a node's output.
 export function viewURL(ref) {
   return apiURL("view", { filename: ref.filename, subfolder: ref.subfolder || "", type: ref.type || "output" }).href;

@@ -108,11 +108,13 @@ export class JobsPanel {
 
 const short = (id) => String(id).slice(0, 8);
 
-// summary names a prompt by its first text prompt, else its node count.
+// summary names a prompt by its first text prompt, else by its node types.
 function summary(prompt) {
-  for (const node of Object.values(prompt || {})) {
+  const nodes = Object.values(prompt || {});
+  for (const node of nodes) {
     const text = node?.inputs?.text;
     if (typeof text === "string" && text.trim()) return text.trim().slice(0, 80);
   }
-  return `${Object.keys(prompt || {}).length} nodes`;
+  const types = [...new Set(nodes.map((n) => n?._meta?.title || n?.class_type).filter(Boolean))];
+  return types.length ? types.join(", ") : "empty prompt";
 }

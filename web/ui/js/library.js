@@ -21,7 +21,8 @@ export class Library {
   render() {
     const terms = this.search.value.toLowerCase().split(/\s+/).filter(Boolean);
     const matches = (def) => {
-      const hay = `${displayName(def)} ${def.name} ${def.category}`.toLowerCase();
+      const aliases = Array.isArray(def.search_aliases) ? def.search_aliases.join(" ") : "";
+      const hay = `${displayName(def)} ${def.name} ${def.category} ${aliases}`.toLowerCase();
       return terms.every((t) => hay.includes(t));
     };
     let shown = 0;

@@ -4,6 +4,7 @@
 // ComfyUI's "control after generate" modes, links as source pickers.
 import { h, uid } from "./dom.js";
 import { toInteger, parseJSON, stringifyJSON } from "./json.js";
+import { uploadImage, viewURL } from "./api.js";
 import { comboValues, hasSeedControl, RANDOM_SEED_MAX } from "./schema.js";
 
 export const SEED_MODES = ["fixed", "increment", "decrement", "randomize"];
@@ -122,7 +123,7 @@ function booleanWidget(input, value, onChange) {
 }
 
 function comboWidget(input, value, onChange) {
-  const values = comboValues(input);
+  const values = [...comboValues(input)];
   const control = h("select", { id: uid("in") });
   let known = false;
   values.forEach((v, i) => {
@@ -130,19 +131,67 @@ function comboWidget(input, value, onChange) {
     known ||= selected;
     control.append(h("option", { value: String(i), selected }, String(v)));
   });
-  const w = field(input, control);
+  const upload = input.options.image_upload
+    ? imageUpload(input, control, values, { choose: (v) => choose(v), fail: (err) => w.setError(err.message) })
+    : null;
+  const w = field(input, control, upload ? upload.extras : []);
+  if (upload) w.row.append(upload.thumb);
   if (!known && value !== undefined && value !== null) {
     // Keep a value the server does not offer visible instead of silently
     // replacing it; validation will name it.
     control.prepend(h("option", { value: "missing", selected: true }, `${value} (not available)`));
     w.setError(`"${value}" is not offered by the server.`);
   }
-  control.addEventListener("change", () => {
-    if (control.value === "missing") return;
+  function choose(v) {
     w.setError("");
-    onChange(values[Number(control.value)]);
+    upload?.show(v);
+    onChange(v);
+  }
+  control.addEventListener("change", () => {
+    if (control.value !== "missing") choose(values[Number(control.value)]);
   });
+  upload?.show(known ? value : null);
   return w;
+}
+
+// imageUpload adds an "Upload…" button to a combo of input images (LoadImage)
+// and a thumbnail of the chosen one.
+function imageUpload(input, control, values, { choose, fail }) {
+  const file = h("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", hidden: true, "aria-label": `Upload an image for ${input.name}` });
+  const button = h("button", { type: "button", class: "small", "aria-label": `Upload an image for ${input.name}` }, "Upload…");
+  const thumb = h("img", { class: "input-thumb", alt: "", hidden: true });
+  thumb.addEventListener("error", () => { thumb.hidden = true; });
+  button.addEventListener("click", () => file.click());
+  file.addEventListener("change", async () => {
+    const picked = file.files[0];
+    file.value = "";
+    if (!picked) return;
+    button.disabled = true;
+    try {
+      const ref = await uploadImage(picked);
+      let i = values.indexOf(ref.value);
+      if (i < 0) {
+        i = values.push(ref.value) - 1;
+        control.append(h("option", { value: String(i) }, ref.value));
+      }
+      control.value = String(i);
+      choose(ref.value);
+    } catch (err) {
+      fail(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return {
+    extras: [button, file],
+    thumb,
+    show(v) {
+      thumb.hidden = !v;
+      if (!v) return;
+      const slash = v.lastIndexOf("/");
+      thumb.src = viewURL({ filename: v.slice(slash + 1), subfolder: v.slice(0, Math.max(slash, 0)), type: "input" });
+    },
+  };
 }
 
 function stringWidget(input, value, onChange) {
