@@ -2,10 +2,21 @@ package tensor
 
 import "math"
 
-// SiLU applies x·sigmoid(x) in place.
+// SiLU applies x/(1+exp(-x)) in place, in float32 with the vectorised
+// exp (as PyTorch computes it).
 func SiLU(x []float32) {
-	for i, v := range x {
-		x[i] = float32(float64(v) / (1 + math.Exp(-float64(v))))
+	var buf [256]float32
+	for len(x) > 0 {
+		n := min(len(x), len(buf))
+		e := buf[:n]
+		for i, v := range x[:n] {
+			e[i] = -v
+		}
+		ExpShift(e, 0)
+		for i, v := range x[:n] {
+			x[i] = v / (1 + e[i])
+		}
+		x = x[n:]
 	}
 }
 

@@ -203,3 +203,34 @@ func TestLinearPackedMatchesLinear(t *testing.T) {
 		closeTo(t, "linear packed", got, w64, 1e-5)
 	}
 }
+
+func TestExpShift(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 9, 64, 77} {
+		x := make([]float32, n)
+		want := make([]float64, n)
+		var wsum float64
+		for i := range x {
+			x[i] = float32(i%23)*3.7 - 80
+			if i%11 == 5 {
+				x[i] = float32(math.Inf(-1))
+			}
+			if i%13 == 7 {
+				x[i] = -90
+			}
+			want[i] = math.Exp(float64(x[i]) - 2)
+			if x[i] < -85 {
+				want[i] = 0
+			}
+			wsum += want[i]
+		}
+		sum := ExpShift(x, 2)
+		for i := range x {
+			if d := math.Abs(float64(x[i]) - want[i]); d > 2.5e-7*want[i] {
+				t.Fatalf("n=%d exp[%d] = %v want %v", n, i, x[i], want[i])
+			}
+		}
+		if math.Abs(float64(sum)-wsum) > 1e-6*wsum {
+			t.Errorf("n=%d sum %v want %v", n, sum, wsum)
+		}
+	}
+}

@@ -72,13 +72,10 @@ func SoftmaxRows(x []float32, rows, n int) {
 		for _, v := range row {
 			m = max(m, v)
 		}
-		var sum float64
-		for i, v := range row {
-			e := float32(math.Exp(float64(v - m)))
-			row[i] = e
-			sum += float64(e)
+		if math.IsInf(float64(m), -1) {
+			m = 0 // an all-masked row: exp gives zeros, like 0/0 avoided
 		}
-		inv := float32(1 / sum)
+		inv := 1 / ExpShift(row, m)
 		for i := range row {
 			row[i] *= inv
 		}

@@ -1,0 +1,48 @@
+package tensor
+
+import "math"
+
+// ExpShift replaces x[i] by exp(x[i] - shift) and returns the sum, using
+// SLEEF's expf algorithm (PyTorch's CPU exp): eight lanes at a time with
+// AVX2/FMA, the same steps in scalar code otherwise. Arguments below -87
+// (including -Inf) give 0.
+func ExpShift(x []float32, shift float32) float32 {
+	var sum float32
+	head := 0
+	if haveSgemmKernel && len(x) >= 8 {
+		head = len(x) &^ 7
+		sum = expShiftAVX2(&x[0], head, shift)
+	}
+	for i := head; i < len(x); i++ {
+		e := expf(x[i] - shift)
+		x[i] = e
+		sum += e
+	}
+	return sum
+}
+
+func fmaf(a, b, c float32) float32 { return float32(math.FMA(float64(a), float64(b), float64(c))) }
+
+// expf is the scalar form of the AVX2 kernel.
+func expf(d float32) float32 {
+	const (
+		log2e = float32(1.442695040888963407359924681001892137426645954152985934135449406931)
+		l2u   = float32(0.693145751953125)
+		l2l   = float32(1.428606765330187045e-06)
+	)
+	if !(d >= -87) {
+		return 0
+	}
+	d = min(d, 88)
+	q := float32(math.RoundToEven(float64(d * log2e)))
+	s := fmaf(-q, l2u, d)
+	s = fmaf(-q, l2l, s)
+	u := float32(0.000198527617612853646278381)
+	u = fmaf(u, s, 0.00139304355252534151077271)
+	u = fmaf(u, s, 0.00833336077630519866943359)
+	u = fmaf(u, s, 0.0416664853692054748535156)
+	u = fmaf(u, s, 0.166666671633720397949219)
+	u = fmaf(u, s, 0.5)
+	u = fmaf(s*s, u, s+1)
+	return u * math.Float32frombits(uint32(int32(q)+127)<<23)
+}
