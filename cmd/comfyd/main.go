@@ -57,6 +57,8 @@ func serve(cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// From here on, log through the server so /internal/logs shows it.
+	log = srv.Logger()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -86,7 +88,12 @@ func serve(cfg *config, log *slog.Logger) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("server shutdown", "err", err)
 	}
-	return httpSrv.Shutdown(shutdownCtx)
+	err = httpSrv.Shutdown(shutdownCtx)
+	_, _, temp, _, _ := cfg.dirs()
+	if rmErr := os.RemoveAll(temp); rmErr != nil {
+		log.Warn("clearing the temp folder", "err", rmErr)
+	}
+	return err
 }
 
 // newServer builds everything the binary serves: folders, the node
@@ -115,6 +122,7 @@ func newServer(cfg *config, log *slog.Logger) (*server.Server, error) {
 		FrontEndRoot:     cfg.FrontEndRoot,
 		EnableCORSHeader: cfg.EnableCORS,
 		MaxUploadSize:    cfg.maxUploadBytes(),
+		MaxBodySize:      cfg.maxUploadBytes(), // ComfyUI's limit applies to every request body
 		APIKey:           cfg.APIKey,
 		CacheLRU:         cfg.CacheLRU,
 		CacheNone:        cfg.CacheNone,
@@ -149,6 +157,10 @@ func setupFolders(cfg *config, log *slog.Logger) (*paths.Folders, error) {
 			log.Info("extra model path", "path", a)
 		}
 	}
+	// Like ComfyUI, previews in temp/ live for one server run.
+	if err := os.RemoveAll(folders.Temp); err != nil {
+		return nil, fmt.Errorf("clearing the temp folder: %w", err)
+	}
 	if err := folders.Create(); err != nil {
 		return nil, err
 	}
@@ -167,7 +179,7 @@ func warmBuiltins(ctx context.Context, log *slog.Logger) {
 			log.Warn("built-in model", "name", name, "err", err)
 			continue
 		}
-		log.Info("built-in model ready", "name", name, "took", time.Since(start).Round(time.Millisecond))
+		log.Info("built-in model loaded", "name", name, "took", time.Since(start).Round(time.Millisecond))
 	}
 }
 
