@@ -234,3 +234,48 @@ func TestExpShift(t *testing.T) {
 		}
 	}
 }
+
+func TestAttentionMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, c := range []struct {
+		n, m, heads, dh int
+		causal          bool
+	}{{77, 77, 2, 16, true}, {200, 77, 3, 40, false}, {5, 300, 1, 8, false}, {100, 100, 2, 24, true}} {
+		ld := c.heads * c.dh
+		q, k, v := randSlice(r, c.n*ld), randSlice(r, c.m*ld), randSlice(r, c.m*ld)
+		scale := float32(1 / math.Sqrt(float64(c.dh)))
+		got := make([]float32, c.n*ld)
+		Attention(got, q, k, v, c.n, c.m, c.heads, c.dh, ld, scale, c.causal)
+		want := make([]float64, c.n*ld)
+		for h := range c.heads {
+			for i := range c.n {
+				s := make([]float64, c.m)
+				mx := math.Inf(-1)
+				for j := range c.m {
+					if c.causal && j > i {
+						s[j] = math.Inf(-1)
+						continue
+					}
+					for d := range c.dh {
+						s[j] += float64(q[i*ld+h*c.dh+d]) * float64(k[j*ld+h*c.dh+d])
+					}
+					s[j] *= float64(scale)
+					mx = math.Max(mx, s[j])
+				}
+				var sum float64
+				for j := range s {
+					s[j] = math.Exp(s[j] - mx)
+					sum += s[j]
+				}
+				for d := range c.dh {
+					var o float64
+					for j := range c.m {
+						o += s[j] / sum * float64(v[j*ld+h*c.dh+d])
+					}
+					want[i*ld+h*c.dh+d] = o
+				}
+			}
+		}
+		closeTo(t, "attention", got, want, 2e-5)
+	}
+}

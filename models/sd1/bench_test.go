@@ -39,8 +39,9 @@ func manifestShapes(b *testing.B, part string) map[string][]int {
 	return p.Keys
 }
 
-// lazyRandom generates each tensor when the loader asks for it, so the
-// benchmark holds only the model's own copy of the weights.
+// lazyRandom generates each tensor when the loader asks for it (into the
+// loader's reused buffer for packed weights), so the benchmark holds only
+// the model's own copy of the weights.
 type lazyRandom map[string][]int
 
 func (s lazyRandom) Shape(name string) ([]int, bool) { v, ok := s[name]; return v, ok }
@@ -50,44 +51,65 @@ func (s lazyRandom) Float32(name string) (*tensor.Tensor, error) {
 	if !ok {
 		return nil, os.ErrNotExist
 	}
-	return randomSource(map[string][]int{name: shape})[name], nil
+	t := tensor.New(shape...)
+	fillRandom(name, shape, t.Data)
+	return t, nil
 }
 
-// randomSource fills every tensor with uniform values of variance
-// 1/fan_in (norm weights near 1, biases small), like the fixtures' init.
+func (s lazyRandom) Float32Into(name string, dst []float32) ([]float32, []int, error) {
+	shape, ok := s[name]
+	if !ok {
+		return nil, nil, os.ErrNotExist
+	}
+	n := tensor.Numel(shape)
+	if cap(dst) < n {
+		dst = make([]float32, n)
+	}
+	dst = dst[:n]
+	fillRandom(name, shape, dst)
+	return dst, shape, nil
+}
+
+// randomSource builds small input tensors.
 func randomSource(shapes map[string][]int) MapSource {
 	src := MapSource{}
-	state := uint64(0x9E3779B97F4A7C15)
 	for name, shape := range shapes {
-		for _, c := range name {
-			state = state*31 + uint64(c)
-		}
-		state |= 1
 		t := tensor.New(shape...)
-		fanIn := 1
-		for _, d := range shape[1:] {
-			fanIn *= d
-		}
-		scale := float32(math.Sqrt(3 / float64(fanIn)))
-		isNorm := len(shape) == 1 && strings.HasSuffix(name, ".weight")
-		isBias := strings.HasSuffix(name, ".bias")
-		for i := range t.Data {
-			state ^= state << 13
-			state ^= state >> 7
-			state ^= state << 17
-			u := float32(state>>40)/float32(1<<24)*2 - 1
-			switch {
-			case isNorm:
-				t.Data[i] = 1 + 0.1*u
-			case isBias:
-				t.Data[i] = 0.1 * u
-			default:
-				t.Data[i] = scale * u
-			}
-		}
+		fillRandom(name, shape, t.Data)
 		src[name] = t
 	}
 	return src
+}
+
+// fillRandom fills a tensor with uniform values of variance 1/fan_in (norm
+// weights near 1, biases small), like the fixtures' init.
+func fillRandom(name string, shape []int, data []float32) {
+	state := uint64(0x9E3779B97F4A7C15)
+	for _, c := range name {
+		state = state*31 + uint64(c)
+	}
+	state |= 1
+	fanIn := 1
+	for _, d := range shape[1:] {
+		fanIn *= d
+	}
+	scale := float32(math.Sqrt(3 / float64(fanIn)))
+	isNorm := len(shape) == 1 && strings.HasSuffix(name, ".weight")
+	isBias := strings.HasSuffix(name, ".bias")
+	for i := range data {
+		state ^= state << 13
+		state ^= state >> 7
+		state ^= state << 17
+		u := float32(state>>40)/float32(1<<24)*2 - 1
+		switch {
+		case isNorm:
+			data[i] = 1 + 0.1*u
+		case isBias:
+			data[i] = 0.1 * u
+		default:
+			data[i] = scale * u
+		}
+	}
 }
 
 func cpuTime() time.Duration {

@@ -16,7 +16,7 @@ type linear struct {
 
 func (l *loader) linear(name string, in, out int, bias bool) linear {
 	ln := linear{in: in, out: out}
-	if w := l.get(name+".weight", out, in); w != nil {
+	if w := l.getTransient(name+".weight", out, in); w != nil {
 		ln.w = tensor.PackLinearWeight(w, out, in)
 	}
 	if bias {
@@ -39,7 +39,7 @@ type conv2d struct {
 func (l *loader) conv(name string, in, out, k, stride, pad int) conv2d {
 	p := tensor.Conv2DParams{InC: in, OutC: out, KH: k, KW: k, Stride: stride, PadTop: pad, PadLeft: pad, PadBottom: pad, PadRight: pad}
 	c := conv2d{b: l.get(name+".bias", out)}
-	if w := l.get(name+".weight", out, in, k, k); w != nil {
+	if w := l.getTransient(name+".weight", out, in, k, k); w != nil {
 		c.w = tensor.PackConvWeight(w, p)
 	}
 	return c
@@ -81,35 +81,12 @@ func (nm norm) layerNorm(x []float32, rows, dim int) []float32 {
 	return out
 }
 
-// attentionChunk caps the score matrix of one attention call (floats).
-const attentionChunk = 16 << 20
-
-// attention computes softmax(q·kᵀ·scale [+ causal mask])·v per head for one
-// batch element: q [n, heads·dh], k and v [m, heads·dh], out [n, heads·dh].
-// Query rows are processed in chunks so the score matrix stays bounded.
+// attention computes softmax(q·kᵀ/sqrt(dh) [+ causal mask])·v per head for
+// one batch element: q [n, heads·dh], k and v [m, heads·dh], out
+// [n, heads·dh] (ComfyUI's attention_basic, float32 softmax).
 func attention(out, q, k, v []float32, n, m, heads, dh int, causal bool) {
-	stride := heads * dh
 	scale := float32(1 / math.Sqrt(float64(dh)))
-	rows := max(1, min(n, attentionChunk/max(m, 1)))
-	scores := make([]float32, rows*m)
-	for hd := range heads {
-		off := hd * dh
-		for r0 := 0; r0 < n; r0 += rows {
-			nr := min(rows, n-r0)
-			s := scores[:nr*m]
-			tensor.Gemm(false, true, nr, m, dh, scale, q[r0*stride+off:], stride, k[off:], stride, 0, s, m)
-			if causal {
-				for i := range nr {
-					row := s[i*m : (i+1)*m]
-					for j := r0 + i + 1; j < m; j++ {
-						row[j] = float32(math.Inf(-1))
-					}
-				}
-			}
-			tensor.SoftmaxRows(s, nr, m)
-			tensor.Gemm(false, false, nr, dh, m, 1, s, m, v[off:], stride, 0, out[r0*stride+off:], stride)
-		}
-	}
+	tensor.Attention(out, q, k, v, n, m, heads, dh, heads*dh, scale, causal)
 }
 
 // transpose2 writes the [a, b] matrix src as [b, a] into dst.

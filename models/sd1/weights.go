@@ -24,6 +24,29 @@ func (s FileSource) Shape(name string) ([]int, bool) {
 
 func (s FileSource) Float32(name string) (*tensor.Tensor, error) { return s.File.Float32(name) }
 
+// Float32Into converts a tensor into dst (grown as needed) without a
+// fresh allocation per tensor.
+func (s FileSource) Float32Into(name string, dst []float32) ([]float32, []int, error) {
+	info, raw, err := s.File.Raw(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := info.Numel()
+	if cap(dst) < n {
+		dst = make([]float32, n)
+	}
+	dst = dst[:n]
+	if err := safetensors.Decode(dst, info.DType, raw); err != nil {
+		return nil, nil, fmt.Errorf("tensor %q: %w", name, err)
+	}
+	return dst, info.Shape, nil
+}
+
+// intoSource is a Source that can convert into a reused buffer.
+type intoSource interface {
+	Float32Into(name string, dst []float32) ([]float32, []int, error)
+}
+
 // MapSource serves tensors from memory.
 type MapSource map[string]*tensor.Tensor
 
@@ -52,11 +75,14 @@ type loader struct {
 	// progress, if set, is called with the element count of every tensor
 	// read.
 	progress func(n int)
+	// scratch is reused for weights that are packed right away, so that
+	// loading does not leave a garbage copy of every weight behind.
+	scratch *[]float32
 }
 
 func newLoader(src Source, prefix string, progress func(int)) *loader {
 	var err error
-	return &loader{src: src, prefix: prefix, err: &err, progress: progress}
+	return &loader{src: src, prefix: prefix, err: &err, progress: progress, scratch: new([]float32)}
 }
 
 func (l *loader) sub(prefix string) *loader {
@@ -91,6 +117,33 @@ func (l *loader) get(name string, shape ...int) []float32 {
 		l.progress(t.Numel())
 	}
 	return t.Data
+}
+
+// getTransient is get for weights that are consumed (packed) before the
+// next call: the result may alias a buffer reused by later calls.
+func (l *loader) getTransient(name string, shape ...int) []float32 {
+	is, ok := l.src.(intoSource)
+	if !ok {
+		return l.get(name, shape...)
+	}
+	if *l.err != nil {
+		return nil
+	}
+	key := l.prefix + name
+	data, got, err := is.Float32Into(key, *l.scratch)
+	if err != nil {
+		l.fail(fmt.Errorf("checkpoint tensor %s: %w", key, err))
+		return nil
+	}
+	*l.scratch = data
+	if len(data) != tensor.Numel(shape) {
+		l.fail(fmt.Errorf("checkpoint tensor %s has shape %v, want %v", key, got, shape))
+		return nil
+	}
+	if l.progress != nil {
+		l.progress(len(data))
+	}
+	return data
 }
 
 func (l *loader) has(name string) bool {

@@ -1,0 +1,128 @@
+package tensor
+
+import (
+	"math"
+	"runtime"
+	"sync"
+)
+
+// attnRows is how many query rows one task handles: its score block
+// (rows × keys) stays in L2 between the two products.
+const attnRows = 96
+
+// Attention computes, for every head h, softmax(q_h·k_hᵀ·scale)·v_h with
+// q [n, ld], k and v [m, ld] and out [n, ld], head h occupying columns
+// h·dh..(h+1)·dh of each row. causal masks keys after the query's
+// position. Work is split into blocks of query rows per head: the scores
+// of a block are computed, soft-maxed and multiplied by v while cache-hot.
+func Attention(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, causal bool) {
+	if !haveSgemmKernel {
+		attentionGeneric(out, q, k, v, n, m, heads, dh, ld, scale, causal)
+		return
+	}
+	kStrips := (m + gemmNR - 1) / gemmNR
+	vStrips := (dh + gemmNR - 1) / gemmNR
+	kp := getBuf(heads * kStrips * dh * gemmNR)
+	vp := getBuf(heads * vStrips * m * gemmNR)
+	defer packBufs.Put(kp)
+	defer packBufs.Put(vp)
+	kSize, vSize := kStrips*dh*gemmNR, vStrips*m*gemmNR
+	for h := range heads {
+		packTransposedB((*kp)[h*kSize:(h+1)*kSize], k[h*dh:], m, dh, ld)
+		packPlainB((*vp)[h*vSize:(h+1)*vSize], v[h*dh:], m, dh, ld)
+	}
+	chunks := (n + attnRows - 1) / attnRows
+	tasks := heads * chunks
+	workers := min(runtime.GOMAXPROCS(0), tasks)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func(t0, t1 int) {
+			defer wg.Done()
+			s := getBuf(attnRows * m)
+			qa := getBuf(attnRows * dh)
+			pa := getBuf(attnRows * m)
+			defer packBufs.Put(s)
+			defer packBufs.Put(qa)
+			defer packBufs.Put(pa)
+			for t := t0; t < t1; t++ {
+				h, c := t/chunks, t%chunks
+				r0 := c * attnRows
+				rows := min(attnRows, n-r0)
+				mPad := (rows + gemmMR - 1) / gemmMR * gemmMR
+				sc := (*s)[:rows*m]
+				clear(sc)
+				packAllA(*qa, false, q[r0*ld+h*dh:], ld, scale, rows, dh)
+				gemmRange(*qa, mPad, dh, 0, rows, 0, m, nil, (*kp)[h*kSize:], sc, m)
+				if causal {
+					for i := range rows {
+						row := sc[i*m : (i+1)*m]
+						for j := r0 + i + 1; j < m; j++ {
+							row[j] = float32(math.Inf(-1))
+						}
+					}
+				}
+				SoftmaxRows(sc, rows, m)
+				packAllA(*pa, false, sc, m, 1, rows, m)
+				o := out[r0*ld+h*dh:]
+				for i := range rows {
+					clear(o[i*ld : i*ld+dh])
+				}
+				gemmRange(*pa, mPad, m, 0, rows, 0, dh, nil, (*vp)[h*vSize:], o, ld)
+			}
+		}(w*tasks/workers, (w+1)*tasks/workers)
+	}
+	wg.Wait()
+}
+
+// packTransposedB packs B = Xᵀ for X [rows, k] (row stride ld) as strips
+// of 16 rows of X: [strip][k][16].
+func packTransposedB(dst, x []float32, rows, k, ld int) {
+	for s := 0; s*gemmNR < rows; s++ {
+		out := dst[s*k*gemmNR : (s+1)*k*gemmNR]
+		w := min(gemmNR, rows-s*gemmNR)
+		for j := range w {
+			row := x[(s*gemmNR+j)*ld : (s*gemmNR+j)*ld+k]
+			for p, v := range row {
+				out[p*gemmNR+j] = v
+			}
+		}
+		if w < gemmNR {
+			for p := range k {
+				clear(out[p*gemmNR+w : (p+1)*gemmNR])
+			}
+		}
+	}
+}
+
+// packPlainB packs B = X for X [rows, cols] (row stride ld) as strips of
+// 16 columns: [strip][rows][16].
+func packPlainB(dst, x []float32, rows, cols, ld int) {
+	for s := 0; s*gemmNR < cols; s++ {
+		out := dst[s*rows*gemmNR : (s+1)*rows*gemmNR]
+		w := min(gemmNR, cols-s*gemmNR)
+		for p := range rows {
+			o := out[p*gemmNR : (p+1)*gemmNR]
+			copy(o, x[p*ld+s*gemmNR:p*ld+s*gemmNR+w])
+			clear(o[w:])
+		}
+	}
+}
+
+// attentionGeneric is the portable path: one score matrix per head.
+func attentionGeneric(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, causal bool) {
+	scores := make([]float32, n*m)
+	for h := range heads {
+		off := h * dh
+		Gemm(false, true, n, m, dh, scale, q[off:], ld, k[off:], ld, 0, scores, m)
+		if causal {
+			for i := range n {
+				for j := i + 1; j < m; j++ {
+					scores[i*m+j] = float32(math.Inf(-1))
+				}
+			}
+		}
+		SoftmaxRows(scores, n, m)
+		Gemm(false, false, n, dh, m, 1, scores, m, v[off:], ld, 0, out[off:], ld)
+	}
+}
