@@ -168,7 +168,7 @@ test("loads the workflow carried by a PNG comfyd saved, and pasted JSON", async 
   await page.close();
 });
 
-test("reads every PNG text chunk kind and keeps 64-bit seeds exact", async () => {
+test("reads every PNG text chunk kind, applies every seed mode, keeps 64-bit seeds exact", async () => {
   const { page, problems } = await open();
   const png = pngWithText([
     { type: "tEXt", keyword: "parameters", text: "caf\u00e9" },
@@ -190,6 +190,25 @@ test("reads every PNG text chunk kind and keeps 64-bit seeds exact", async () =>
   }, png.toString("base64"));
   assert.deepEqual(texts.all, { parameters: "caf\u00e9", workflow: '{"nodes": []}', note: "snow \u2603", plain: "\u00fcber" });
   assert.equal(texts.truncated.length, 2);
+
+  // control_after_generate modes, straight on the widget module.
+  const modes = await page.evaluate(async () => {
+    const { createWidget } = await import("./js/widgets.js");
+    const input = { name: "seed", kind: "int", required: true, type: "INT", options: { min: 0, max: 18446744073709551615n, control_after_generate: true } };
+    const out = {};
+    for (const [mode, start] of [["fixed", 7], ["increment", 7], ["decrement", 7], ["decrement", 0], ["increment", 18446744073709551614n]]) {
+      let sent = null;
+      const w = createWidget(input, start, (v) => { sent = v; });
+      w.seedMode.value = mode;
+      w.afterQueue();
+      out[`${mode} ${start}`] = sent === null ? null : String(sent);
+    }
+    return out;
+  });
+  assert.deepEqual(modes, {
+    "fixed 7": null, "increment 7": "8", "decrement 7": "6", "decrement 0": "0",
+    "increment 18446744073709551614": "18446744073709551615",
+  });
   for (const msg of texts.truncated) assert.match(msg, /truncated/);
   assert.match(texts.notPNG, /not a PNG/);
 
