@@ -31,7 +31,8 @@ func TestStalledReadersDoNotSlowOthers(t *testing.T) {
 	s := start(t, "--preview-method", "latent2rgb")
 	sock := dial(t, s, comfyDial())
 	runSequence(t, s, sock, 3, 1) // warm-up
-	base := runSequence(t, s, sock, 8, 100)
+	// The best of two tries on each side: other tests share the machine.
+	base := min(runSequence(t, s, sock, 6, 100), runSequence(t, s, sock, 6, 150))
 	before := s.Mem(t)
 
 	const stalledClients = 16
@@ -51,12 +52,12 @@ func TestStalledReadersDoNotSlowOthers(t *testing.T) {
 	}
 	// The stalled sockets stay connected, their buffers full, and keep
 	// being sent every broadcast while the normal client measures again.
-	loaded := runSequence(t, s, sock, 8, 200)
+	loaded := min(runSequence(t, s, sock, 6, 200), runSequence(t, s, sock, 6, 250))
 	after := s.Mem(t)
 	// The bound is generous for a shared CI machine; a server that waited
 	// on a stalled socket would take seconds per message (its write
 	// timeout is 10 s), far beyond it.
-	t.Logf("8 prompts: %v alone, %v beside %d stalled sockets (+%d prompts of theirs); RSS %s -> %s (HWM %s)",
+	t.Logf("6 prompts: %v alone, %v beside %d stalled sockets (+%d prompts of theirs); RSS %s -> %s (HWM %s)",
 		base.Round(time.Millisecond), loaded.Round(time.Millisecond), stalledClients, len(stalledIDs),
 		procstat.MiB(before.RSS), procstat.MiB(after.RSS), procstat.MiB(after.HWM))
 	if limit := 2*base + 2*time.Second; loaded > limit {

@@ -106,7 +106,7 @@ func Dial(ctx context.Context, base, clientID string, opt DialOptions) (*Socket,
 	return s, nil
 }
 
-// Dialer returns a NetDial function whose sockets have a small receive
+// SmallBufferDialer returns a NetDial function whose sockets have a small receive
 // buffer, so a client that stops reading stalls the server's writes fast.
 func SmallBufferDialer(rcvBuf int) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
