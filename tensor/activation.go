@@ -38,3 +38,42 @@ func Add(dst, a, b []float32) {
 		dst[i] = a[i] + b[i]
 	}
 }
+
+// GELUInPlace applies the exact GELU x·(1+erf(x/√2))/2 in place, with
+// erf evaluated as PyTorch's vectorised CPU kernel does (Abramowitz and
+// Stegun 7.1.26 with the vectorised exp), in float32.
+func GELUInPlace(x []float32) {
+	const (
+		p  = 0.3275911
+		a1 = 0.254829592
+		a2 = -0.284496736
+		a3 = 1.421413741
+		a4 = -1.453152027
+		a5 = 1.061405429
+	)
+	var buf [256]float32
+	for len(x) > 0 {
+		n := min(len(x), len(buf))
+		e := buf[:n]
+		for i, v := range x[:n] {
+			z := v * math.Sqrt2 / 2
+			e[i] = -(z * z)
+		}
+		ExpShift(e, 0)
+		for i, v := range x[:n] {
+			z := v * math.Sqrt2 / 2
+			az := z
+			if az < 0 {
+				az = -az
+			}
+			t := 1 / (p*az + 1)
+			r := (((a5*t+a4)*t+a3)*t+a2)*t + a1
+			erf := 1 - r*t*e[i]
+			if z < 0 {
+				erf = -erf
+			}
+			x[i] = v * 0.5 * (1 + erf)
+		}
+		x = x[n:]
+	}
+}

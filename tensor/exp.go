@@ -46,3 +46,29 @@ func expf(d float32) float32 {
 	u = fmaf(s*s, u, s+1)
 	return u * math.Float32frombits(uint32(int32(q)+127)<<23)
 }
+
+// maxOf returns the largest element of a non-empty x.
+func maxOf(x []float32) float32 {
+	m := x[0]
+	head := 0
+	if haveSgemmKernel && len(x) >= 8 {
+		head = len(x) &^ 7
+		m = maxAVX2(&x[0], head)
+	}
+	for _, v := range x[head:] {
+		m = max(m, v)
+	}
+	return m
+}
+
+// scale multiplies x by s in place.
+func scale(x []float32, s float32) {
+	head := 0
+	if haveSgemmKernel && len(x) >= 8 {
+		head = len(x) &^ 7
+		scaleAVX2(&x[0], head, s)
+	}
+	for i := head; i < len(x); i++ {
+		x[i] *= s
+	}
+}

@@ -279,3 +279,34 @@ func TestAttentionMatchesReference(t *testing.T) {
 		closeTo(t, "attention", got, want, 2e-5)
 	}
 }
+
+func TestMaxAndScale(t *testing.T) {
+	for _, n := range []int{1, 8, 13, 64, 77} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32((i*37)%n) - float32(n)/2
+		}
+		x[n/2] = 1000
+		if m := maxOf(x); m != 1000 {
+			t.Errorf("n=%d max %v", n, m)
+		}
+		scale(x, 0.5)
+		if x[n/2] != 500 || (n > 1 && x[0] != (float32((0*37)%n)-float32(n)/2)*0.5) {
+			t.Errorf("n=%d scale wrong", n)
+		}
+	}
+}
+
+func TestGELUInPlace(t *testing.T) {
+	x := []float32{-6, -2.5, -1, -0.3, 0, 1e-4, 0.7, 1, 3, 8}
+	want := make([]float64, len(x))
+	for i, v := range x {
+		want[i] = 0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2))
+	}
+	GELUInPlace(x)
+	for i := range x {
+		if d := math.Abs(float64(x[i]) - want[i]); d > 2e-7*math.Max(1, math.Abs(want[i])) {
+			t.Errorf("GELU[%d] = %v want %v", i, x[i], want[i])
+		}
+	}
+}

@@ -64,20 +64,18 @@ func LayerNorm(dst, x []float32, rows, dim int, eps float64, gamma, beta []float
 	}
 }
 
-// SoftmaxRows replaces each row of x [rows, n] by its softmax.
+// SoftmaxRows replaces each row of x [rows, n] by its softmax (float32,
+// exp as PyTorch's CPU kernel computes it).
 func SoftmaxRows(x []float32, rows, n int) {
+	if n == 0 {
+		return
+	}
 	for r := range rows {
 		row := x[r*n : (r+1)*n]
-		m := float32(math.Inf(-1))
-		for _, v := range row {
-			m = max(m, v)
-		}
+		m := maxOf(row)
 		if math.IsInf(float64(m), -1) {
-			m = 0 // an all-masked row: exp gives zeros, like 0/0 avoided
+			m = 0 // an all-masked row: every exp is 0
 		}
-		inv := 1 / ExpShift(row, m)
-		for i := range row {
-			row[i] *= inv
-		}
+		scale(row, 1/ExpShift(row, m))
 	}
 }

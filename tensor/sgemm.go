@@ -204,6 +204,26 @@ func packAllA(dst []float32, trans bool, a []float32, lda int, alpha float32, m,
 				}
 				continue
 			}
+			if h == gemmMR {
+				// Six read streams, contiguous writes.
+				r0 := a[i0*lda+pc : i0*lda+pc+kc]
+				r1 := a[(i0+1)*lda+pc : (i0+1)*lda+pc+kc]
+				r2 := a[(i0+2)*lda+pc : (i0+2)*lda+pc+kc]
+				r3 := a[(i0+3)*lda+pc : (i0+3)*lda+pc+kc]
+				r4 := a[(i0+4)*lda+pc : (i0+4)*lda+pc+kc]
+				r5 := a[(i0+5)*lda+pc : (i0+5)*lda+pc+kc]
+				out = out[:kc*gemmMR]
+				for p := range kc {
+					o := out[p*gemmMR : p*gemmMR+gemmMR : p*gemmMR+gemmMR]
+					o[0], o[1], o[2], o[3], o[4], o[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+				}
+				if alpha != 1 {
+					for i := range out {
+						out[i] *= alpha
+					}
+				}
+				continue
+			}
 			for i := range h {
 				row := a[(i0+i)*lda+pc : (i0+i)*lda+pc+kc]
 				for p, v := range row {

@@ -131,9 +131,10 @@ func (b *transformerBlock) forward(x, ctx []float32, n, t, m int) {
 	for r := range rows {
 		val := proj[r*2*inner : r*2*inner+inner]
 		gate := proj[r*2*inner+inner : (r+1)*2*inner]
+		tensor.GELUInPlace(gate)
 		out := g[r*inner : (r+1)*inner]
 		for i := range out {
-			out[i] = val[i] * tensor.GELU(gate[i])
+			out[i] = val[i] * gate[i]
 		}
 	}
 	b.ffOut.forward(h, g, rows)
