@@ -251,6 +251,12 @@ func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int)
 		for i := 0; i < mc; i += gemmMR {
 			h := min(gemmMR, mc-i)
 			as := ap[i*kc:]
+			if haveAVX512Kernel && w == gemmNR && i+2*gemmMR <= mc {
+				// Two strips at once: twelve rows in AVX-512 registers.
+				sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &c[i*ldc+j], ldc)
+				i += gemmMR
+				continue
+			}
 			if h == gemmMR && w == gemmNR {
 				sgemmKernel6x16(kc, &as[0], &bs[0], &c[i*ldc+j], ldc)
 				continue

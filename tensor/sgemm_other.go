@@ -5,3 +5,7 @@ package tensor
 const haveSgemmKernel = false
 
 func sgemmKernel6x16(k int, a, b, c *float32, ldc int) { panic("unreachable") }
+
+const haveAVX512Kernel = false
+
+func sgemmKernel12x16(k int, a0, a1, b, c *float32, ldc int) { panic("unreachable") }
