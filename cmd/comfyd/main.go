@@ -26,6 +26,7 @@ import (
 	"comfyd/nodes/inspire"
 	"comfyd/paths"
 	"comfyd/server"
+	"comfyd/web"
 )
 
 func main() {
@@ -120,6 +121,7 @@ func newServer(cfg *config, log *slog.Logger) (*server.Server, error) {
 		Env:              env,
 		DatabasePath:     dbPath,
 		FrontEndRoot:     cfg.FrontEndRoot,
+		WebFS:            web.FS(),
 		EnableCORSHeader: cfg.EnableCORS,
 		MaxUploadSize:    cfg.maxUploadBytes(),
 		MaxBodySize:      cfg.maxUploadBytes(), // ComfyUI's limit applies to every request body
