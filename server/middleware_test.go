@@ -72,6 +72,16 @@ func TestAPIKey(t *testing.T) {
 	if code, _, _ := ts.do(t, "GET", "/api/features?token=s3cret", nil, nil); code != 200 {
 		t.Errorf("query token: %d", code)
 	}
+	for _, path := range []string{"/features", "/internal/logs", "/ws"} {
+		if code, _, _ := ts.do(t, "GET", path, nil, nil); code != 401 {
+			t.Errorf("%s without a key: %d", path, code)
+		}
+	}
+	// The page itself loads without the key (a browser cannot attach it
+	// to module imports); the API calls it makes carry ?token=.
+	if code, _, _ := ts.do(t, "GET", "/", nil, nil); code != 200 {
+		t.Errorf("/ without a key: %d", code)
+	}
 }
 
 func TestBodyLimitAndCacheControl(t *testing.T) {

@@ -18,21 +18,28 @@ func (s *Server) routes() http.Handler {
 	} else {
 		r.Use(originOnly)
 	}
-	if s.cfg.APIKey != "" {
-		r.Use(bearerAuth(s.cfg.APIKey))
-	}
 	r.Use(bodyLimit(s.cfg.MaxBodySize, s.cfg.MaxUploadSize))
 	r.Use(middleware.GetHead) // aiohttp answers HEAD on every GET route
 
+	// The API key guards the API; the static pages hold no data and must
+	// load in a browser, which cannot attach the key to module imports.
+	guard := func(routes func(chi.Router)) func(chi.Router) {
+		return func(r chi.Router) {
+			if s.cfg.APIKey != "" {
+				r.Use(bearerAuth(s.cfg.APIKey))
+			}
+			routes(r)
+		}
+	}
 	api := func(r chi.Router) {
 		r.Get("/ws", s.handleWS)
 		r.Get("/system_stats", s.handleSystemStats)
 		r.Get("/features", s.handleFeatures)
 		s.apiRoutes(r)
 	}
-	r.Group(api)
-	r.Route("/api", api)
-	r.Route("/internal", s.internalRoutes)
+	r.Group(guard(api))
+	r.Route("/api", guard(api))
+	r.Route("/internal", guard(s.internalRoutes))
 	r.Get("/*", s.handleStatic)
 	r.Get("/", s.handleIndex)
 	return r
