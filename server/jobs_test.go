@@ -41,13 +41,11 @@ func TestSummariseOutputs(t *testing.T) {
 // and pending jobs.
 func TestJobsListing(t *testing.T) {
 	ts := newTestServer(t)
-	var done []string
 	for i := 0; i < 3; i++ {
 		id := fmt.Sprintf("ok%d", i)
 		ts.queuePrompt(t, map[string]any{"prompt": outPrompt(fmt.Sprint(i)), "prompt_id": id,
 			"extra_data": map[string]any{"extra_pnginfo": map[string]any{"workflow": map[string]any{"id": fmt.Sprint("w", i%2)}}}})
 		ts.waitHistory(t, id)
-		done = append(done, id)
 	}
 	ts.queuePrompt(t, map[string]any{"prompt": map[string]any{"1": map[string]any{"class_type": "Fail", "inputs": map[string]any{}}}, "prompt_id": "bad"})
 	ts.waitHistory(t, "bad")
