@@ -66,12 +66,12 @@ func promptCases() []badCase {
 	cycle["10"] = map[string]any{"class_type": "VAEEncode", "inputs": map[string]any{"pixels": []any{"8", 0}, "vae": []any{"4", 2}}}
 	cycle.Inputs("8")["samples"] = []any{"10", 0}
 	nested := func() io.Reader {
-		const depth = 200000
+		const depth = 200000 // 400 kB: under the 1 MB body limit
 		return io.MultiReader(strings.NewReader(`{"prompt": {"1": {"class_type": "KSampler", "inputs": {"seed": `),
 			strings.NewReader(strings.Repeat("[", depth)), strings.NewReader(strings.Repeat("]", depth)), strings.NewReader(`}}}}`))
 	}
 	nestedObj := func() io.Reader {
-		const depth = 200000
+		const depth = 150000 // 750 kB: under the 1 MB body limit
 		return io.MultiReader(strings.NewReader(`{"prompt": `), strings.NewReader(strings.Repeat(`{"a":`, depth)),
 			strings.NewReader("1"), strings.NewReader(strings.Repeat("}", depth)), strings.NewReader("}"))
 	}
@@ -113,9 +113,10 @@ func promptCases() []badCase {
 		p("deeply nested objects", nestedObj, ""),
 		p("number is text", jsonBody(`{"prompt": {}, "number": "first"}`), ""),
 		p("partial_execution_targets is a number", jsonBody(`{"prompt": {}, "partial_execution_targets": 5}`), ""),
-		{name: "body beyond the 100 MB limit", method: "POST", path: "/prompt", ctype: "application/json", want: 413,
+		// --max-upload-size caps every body, as in ComfyUI.
+		{name: "body beyond --max-upload-size", method: "POST", path: "/prompt", ctype: "application/json", want: 413,
 			body: func() io.Reader {
-				return io.MultiReader(strings.NewReader(`{"prompt": {}, "pad": "`), io.LimitReader(zeros{}, 101<<20), strings.NewReader(`"}`))
+				return io.MultiReader(strings.NewReader(`{"prompt": {}, "pad": "`), io.LimitReader(zeros{}, (maxUploadMB<<20)+1), strings.NewReader(`"}`))
 			}},
 	}
 }
