@@ -137,11 +137,15 @@ func failureFrom(ctx context.Context, err error) *nodeFailure {
 	return &nodeFailure{typ: exceptionType(err), msg: err.Error(), trace: []string{}}
 }
 
-// exceptionType names an error's type for execution_error: the error's own
-// ExceptionType() when it has one, else its Go type name.
+// exceptionType names an error's type for execution_error: the
+// ExceptionType() of an error in its chain when one has it; "Exception"
+// (Python's base class) for the untyped errors of errors.New and
+// fmt.Errorf, whose Go type names mean nothing to a user; else the Go type
+// name, such as fs.PathError.
 func exceptionType(err error) string {
-	if t, ok := err.(interface{ ExceptionType() string }); ok {
-		return t.ExceptionType()
+	var typed interface{ ExceptionType() string }
+	if errors.As(err, &typed) {
+		return typed.ExceptionType()
 	}
 	t := reflect.TypeOf(err)
 	for t.Kind() == reflect.Pointer {
@@ -149,6 +153,9 @@ func exceptionType(err error) string {
 	}
 	if t.PkgPath() == "" {
 		return t.Name()
+	}
+	if t.PkgPath() == "errors" || t.PkgPath() == "fmt" {
+		return "Exception"
 	}
 	return t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:] + "." + t.Name()
 }

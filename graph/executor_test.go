@@ -300,7 +300,7 @@ func TestNodeFailures(t *testing.T) {
 		class, typ, msgPart string
 		trace               bool
 	}{
-		{"Fail", "errors.errorString", "node failed on purpose\n", false},
+		{"Fail", "Exception", "node failed on purpose\n", false},
 		{"Panic", "panic", "assignment to entry in nil map", true},
 	}
 	for _, tc := range cases {
