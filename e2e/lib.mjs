@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end scripts.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import zlib from "node:zlib";
 
 export const HOST = process.env.COMFYD_HOST || "127.0.0.1:8188";
 export const BASE = `http://${HOST}`;
@@ -41,10 +42,36 @@ export async function history(id) {
   return h[id];
 }
 
-// A tiny valid PNG (2x2 RGBA) for upload tests, built without a library.
+// A tiny valid PNG (2x2 RGBA) for upload tests, built with node:zlib.
 export function tinyPNG() {
-  return Buffer.from(
-    "89504e470d0a1a0a0000000d4948445200000002000000020806000000f278d4fa0000001649444154789c63f8cfc0f09f81e13f03c3ff0c0c0c00002bfa05fb1a0c5d5f0000000049454e44ae426082",
-    "hex",
-  );
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(2, 0);
+  ihdr.writeUInt32BE(2, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 6; // RGBA
+  const rows = Buffer.from([0, 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 255, 255, 255, 255, 255, 128]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlib.deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
