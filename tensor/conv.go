@@ -77,41 +77,49 @@ func packConvB(dst, x []float32, h, w, ow int, p Conv2DParams, pc, kc, jc, nc in
 	khw := p.KH * p.KW
 	strips := (nc + gemmNR - 1) / gemmNR
 	var oys, oxs [gemmNR]int
+	c0, rem0 := pc/khw, pc%khw
+	ky0, kx0 := rem0/p.KW, rem0%p.KW
 	for st := range strips {
 		j0 := jc + st*gemmNR
 		wd := min(gemmNR, jc+nc-j0)
 		out := dst[st*kc*gemmNR : (st+1)*kc*gemmNR]
 		oy0, ox0 := j0/ow, j0%ow
-		oneRow := ox0+wd <= ow
+		fastRow := ox0+wd <= ow && s == 1 && wd == gemmNR
 		for j := range wd {
 			oys[j], oxs[j] = (j0+j)/ow, (j0+j)%ow
 		}
+		c, ky, kx := c0, ky0, kx0
 		for q := range kc {
-			r := pc + q
-			c, rem := r/khw, r%khw
-			ky, kx := rem/p.KW, rem%p.KW
 			plane := x[c*h*w : (c+1)*h*w]
 			o := out[q*gemmNR : (q+1)*gemmNR : (q+1)*gemmNR]
-			if oneRow && s == 1 {
-				iy := oy0 + ky - p.PadTop
-				ix0 := ox0 + kx - p.PadLeft
-				if iy >= 0 && iy < h && ix0 >= 0 && ix0+wd <= w {
-					src := plane[iy*w+ix0 : iy*w+ix0+wd]
-					copy(o, src)
-					clear(o[wd:])
-					continue
+			iy := oy0 + ky - p.PadTop
+			ix0 := ox0 + kx - p.PadLeft
+			if fastRow && iy >= 0 && iy < h && ix0 >= 0 && ix0+gemmNR <= w {
+				src := plane[iy*w+ix0 : iy*w+ix0+gemmNR : iy*w+ix0+gemmNR]
+				o[0], o[1], o[2], o[3] = src[0], src[1], src[2], src[3]
+				o[4], o[5], o[6], o[7] = src[4], src[5], src[6], src[7]
+				o[8], o[9], o[10], o[11] = src[8], src[9], src[10], src[11]
+				o[12], o[13], o[14], o[15] = src[12], src[13], src[14], src[15]
+			} else {
+				for j := range wd {
+					iy := oys[j]*s + ky - p.PadTop
+					ix := oxs[j]*s + kx - p.PadLeft
+					if iy < 0 || iy >= h || ix < 0 || ix >= w {
+						o[j] = 0
+					} else {
+						o[j] = plane[iy*w+ix]
+					}
+				}
+				clear(o[wd:])
+			}
+			// Next row of the patch matrix: kx, then ky, then channel.
+			if kx++; kx == p.KW {
+				kx = 0
+				if ky++; ky == p.KH {
+					ky = 0
+					c++
 				}
 			}
-			for j := range wd {
-				iy := oys[j]*s + ky - p.PadTop
-				ix := oxs[j]*s + kx - p.PadLeft
-				if iy < 0 || iy >= h || ix < 0 || ix >= w {
-					o[j] = 0
-				} else {
-					o[j] = plane[iy*w+ix]
-				}
-			}
-			clear(o[wd:])
 		}
 	}
 }

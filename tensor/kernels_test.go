@@ -88,6 +88,7 @@ func TestConv2DMatchesNaive(t *testing.T) {
 		{"vae downsample", Conv2DParams{InC: 2, OutC: 4, KH: 3, KW: 3, Stride: 2, PadBottom: 1, PadRight: 1}, 8, 8},
 		{"unet downsample", Conv2DParams{InC: 2, OutC: 3, KH: 3, KW: 3, Stride: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1}, 9, 8},
 		{"valid 3x3", Conv2DParams{InC: 2, OutC: 2, KH: 3, KW: 3, Stride: 1}, 4, 5},
+		{"16-aligned rows", Conv2DParams{InC: 40, OutC: 13, KH: 3, KW: 3, Stride: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1}, 5, 32},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
