@@ -7,15 +7,19 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"comfyd/internal/comfyclient"
 )
 
 // TestSIGTERMDuringRunThenResume: SIGTERM while the sampler runs. comfyd
 // stops the run, sends every socket a close frame (1001 going away) and
 // exits 0; after a restart the interrupted prompt runs again from the
-// start and the one queued behind it follows, each exactly once.
+// start and the one queued behind it follows, each exactly once. A socket
+// that never reads does not hold the shutdown up.
 func TestSIGTERMDuringRunThenResume(t *testing.T) {
 	s := start(t)
 	sock := dial(t, s, comfyDial())
+	dial(t, s, comfyclient.DialOptions{Buffer: 1, NetDial: comfyclient.SmallBufferDialer(4096)})
 	long := queue(t, s, sock.ClientID, workflow(300, 7))
 	next := queue(t, s, sock.ClientID, workflow(4, 8))
 	waitFor(t, sock, 30*time.Second, "the sampler", isProgress(long))
