@@ -9,8 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -210,8 +211,8 @@ func parsePyFloat(s string) (float64, bool) {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// pyBool is Python's truthiness.
-func pyBool(v any) bool {
+// PyBool is Python's truthiness (bool(v)) of a decoded JSON or prompt value.
+func PyBool(v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return false
@@ -296,11 +297,7 @@ func writeRepr(b *strings.Builder, v any) {
 		}
 		b.WriteByte(']')
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		b.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {

@@ -342,7 +342,7 @@ func coerce(typ string, val any) (any, error) {
 	case "STRING":
 		return pyStr(val), nil
 	case "BOOLEAN":
-		return pyBool(val), nil
+		return PyBool(val), nil
 	}
 	return val, nil
 }

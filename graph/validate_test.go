@@ -477,7 +477,7 @@ func TestPyFormatting(t *testing.T) {
 	if f, err := pyFloat(" 1e3 "); err != nil || f != 1000 {
 		t.Errorf("pyFloat(1e3) = %v, %v", f, err)
 	}
-	if !pyBool("false") || pyBool("") || pyBool(0.0) {
-		t.Error("pyBool truthiness wrong")
+	if !PyBool("false") || PyBool("") || PyBool(0.0) {
+		t.Error("PyBool truthiness wrong")
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+
+	"comfyd/graph"
 )
 
 // sensitiveKeys leave extra_data before queueing ([B]): the executor sees
@@ -191,27 +193,14 @@ func pyFloatJSON(raw json.RawMessage) (float64, error) {
 	return 0, errors.New("not a number")
 }
 
-// isTruthyJSON is Python truthiness of a JSON value.
+// isTruthyJSON is Python truthiness of a JSON value (false when raw is
+// not JSON).
 func isTruthyJSON(raw json.RawMessage) bool {
 	var v any
 	if json.Unmarshal(raw, &v) != nil {
 		return false
 	}
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
+	return graph.PyBool(v)
 }
 
 // promptID is the client's prompt_id stringified ([A]) or a new uuid4.
