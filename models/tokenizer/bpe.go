@@ -136,8 +136,61 @@ func clean(text string) string {
 		}
 	}
 	s := norm.NFC.String(sb.String())
-	fields := strings.Fields(strings.ToLower(s))
+	fields := strings.Fields(lower(s))
 	return strings.Join(fields, " ")
+}
+
+// lower is Python's str.lower: Go's simple case mapping plus the two
+// special cases that change CLIP tokens: a capital sigma ending a word
+// becomes the final sigma ς, and İ becomes i followed by a combining dot.
+func lower(s string) string {
+	if !strings.ContainsAny(s, "\u03a3\u0130") {
+		return strings.ToLower(s)
+	}
+	rs := []rune(s)
+	var sb strings.Builder
+	for i, r := range rs {
+		switch r {
+		case 'Σ':
+			if finalSigma(rs, i) {
+				sb.WriteRune('ς')
+			} else {
+				sb.WriteRune('σ')
+			}
+		case 'İ':
+			sb.WriteString("i\u0307")
+		default:
+			sb.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return sb.String()
+}
+
+// finalSigma is Unicode's Final_Sigma condition: a cased letter before
+// (skipping case-ignorable marks) and none after.
+func finalSigma(rs []rune, i int) bool {
+	cased := func(r rune) bool { return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) }
+	ignorable := func(r rune) bool {
+		return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk) || r == '\'' || r == '.' || r == ':'
+	}
+	before := false
+	for j := i - 1; j >= 0; j-- {
+		if ignorable(rs[j]) {
+			continue
+		}
+		before = cased(rs[j])
+		break
+	}
+	if !before {
+		return false
+	}
+	for j := i + 1; j < len(rs); j++ {
+		if ignorable(rs[j]) {
+			continue
+		}
+		return !cased(rs[j])
+	}
+	return true
 }
 
 // isControl is Python's unicodedata category "C*" (control, format,
