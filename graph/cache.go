@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"hash"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"sync/atomic"
 
@@ -267,11 +269,7 @@ func appendValue(b []byte, v any) (_ []byte, ok bool) {
 		}
 		return b, true
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for key := range x {
-			keys = append(keys, key)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		b = binary.LittleEndian.AppendUint64(append(b, 'm'), uint64(len(x)))
 		for _, key := range keys {
 			b = appendString(b, key)
