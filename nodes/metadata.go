@@ -39,17 +39,9 @@ func SaveMetadata(prompt, extra any) ([]PNGText, error) {
 
 // objectEntries returns the keys and raw values of a JSON object in order.
 func objectEntries(v any) ([]string, []json.RawMessage, error) {
-	var raw []byte
-	switch x := v.(type) {
-	case json.RawMessage:
-		raw = x
-	case []byte:
-		raw = x
-	default:
-		var err error
-		if raw, err = json.Marshal(v); err != nil {
-			return nil, nil, err
-		}
+	raw, err := rawJSON(v)
+	if err != nil {
+		return nil, nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	tok, err := dec.Token()

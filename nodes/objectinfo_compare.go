@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 )
 
 // unsupportedInfoFields are /object_info fields that NodeInfo cannot emit
@@ -30,19 +31,7 @@ func CompareNodeInfo(got *NodeInfo, want json.RawMessage) (diffs, gaps []string,
 	if err := decodeNumbers(want, &w); err != nil {
 		return nil, nil, err
 	}
-	keys := map[string]bool{}
-	for k := range g {
-		keys[k] = true
-	}
-	for k := range w {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	for _, k := range sorted {
+	for _, k := range unionKeys(g, w) {
 		gv, gok := g[k]
 		wv, wok := w[k]
 		switch {
@@ -59,6 +48,18 @@ func CompareNodeInfo(got *NodeInfo, want json.RawMessage) (diffs, gaps []string,
 		}
 	}
 	return diffs, gaps, nil
+}
+
+// unionKeys is the sorted keys of a and b together.
+func unionKeys(a, b map[string]any) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func decodeNumbers(b []byte, v any) error {
@@ -102,19 +103,7 @@ func deepDiff(path string, got, want any) []string {
 			return []string{fmt.Sprintf("%s: got %s, want %s", path, short(got), short(want))}
 		}
 		var out []string
-		keys := map[string]bool{}
-		for k := range g {
-			keys[k] = true
-		}
-		for k := range w {
-			keys[k] = true
-		}
-		sorted := make([]string, 0, len(keys))
-		for k := range keys {
-			sorted = append(sorted, k)
-		}
-		sort.Strings(sorted)
-		for _, k := range sorted {
+		for _, k := range unionKeys(g, w) {
 			gv, gok := g[k]
 			wv, wok := w[k]
 			switch {

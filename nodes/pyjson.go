@@ -16,17 +16,9 @@ import (
 // their order when v is raw JSON (json.RawMessage or []byte); Go maps are
 // written with sorted keys.
 func PythonJSON(v any) (string, error) {
-	var raw []byte
-	switch x := v.(type) {
-	case json.RawMessage:
-		raw = x
-	case []byte:
-		raw = x
-	default:
-		var err error
-		if raw, err = json.Marshal(v); err != nil {
-			return "", err
-		}
+	raw, err := rawJSON(v)
+	if err != nil {
+		return "", err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -38,6 +30,18 @@ func PythonJSON(v any) (string, error) {
 		return "", fmt.Errorf("pythonjson: trailing data after value")
 	}
 	return out.String(), nil
+}
+
+// rawJSON is v as JSON text: raw JSON (json.RawMessage or []byte) as it is,
+// so that object keys keep their order, anything else marshalled.
+func rawJSON(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case json.RawMessage:
+		return x, nil
+	case []byte:
+		return x, nil
+	}
+	return json.Marshal(v)
 }
 
 func writePyValue(out *bytes.Buffer, dec *json.Decoder) error {
