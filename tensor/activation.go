@@ -5,6 +5,13 @@ import "math"
 // SiLU applies x/(1+exp(-x)) in place, in float32 with the vectorised
 // exp (as PyTorch computes it).
 func SiLU(x []float32) {
+	const chunk = 1 << 14
+	parallelFor((len(x)+chunk-1)/chunk, chunk, func(lo, hi int) {
+		siluSerial(x[lo*chunk : min(hi*chunk, len(x))])
+	})
+}
+
+func siluSerial(x []float32) {
 	var buf [256]float32
 	for len(x) > 0 {
 		n := min(len(x), len(buf))

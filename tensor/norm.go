@@ -8,8 +8,9 @@ import "math"
 func GroupNorm(dst, x []float32, n, c, hw, groups int, eps float64, gamma, beta []float32) {
 	cpg := c / groups
 	size := cpg * hw
-	for b := range n {
-		for g := range groups {
+	parallelFor(n*groups, size, func(lo, hi int) {
+		for bg := lo; bg < hi; bg++ {
+			b, g := bg/groups, bg%groups
 			off := (b*c + g*cpg) * hw
 			seg := x[off : off+size]
 			var sum float64
@@ -38,7 +39,7 @@ func GroupNorm(dst, x []float32, n, c, hw, groups int, eps float64, gamma, beta 
 				}
 			}
 		}
-	}
+	})
 }
 
 // LayerNorm normalises each of the rows of x [rows, dim] (float64
