@@ -30,11 +30,7 @@ func clipTextEncode() *nodes.Class {
 			if !ok || clip == nil {
 				return nodes.Result{}, fmt.Errorf("ERROR: clip input is invalid: None\n\nIf the clip is from a checkpoint loader node your checkpoint does not contain a valid clip or text encoder model.")
 			}
-			cond, err := clip.Encode(ctx, text)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(cond), nil
+			return singleResult(clip.Encode(ctx, text))
 		},
 	}
 }
@@ -62,11 +58,7 @@ func clipSetLastLayer() *nodes.Class {
 			if layer < -24 || layer > -1 {
 				return nodes.Result{}, fmt.Errorf("stop_at_clip_layer %d is outside -24..-1", layer)
 			}
-			c, err := clip.WithLastLayer(int(layer))
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(c), nil
+			return singleResult(clip.WithLastLayer(int(layer)))
 		},
 	}
 }
@@ -198,11 +190,7 @@ func conditioningAverage() *nodes.Class {
 			if len(from) > 1 {
 				ctx.Log().Warn("ConditioningAverage conditioning_from contains more than 1 cond, only the first one will actually be applied to conditioning_to.")
 			}
-			res, err := AverageConditioning(to, from, s)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(res), nil
+			return singleResult(AverageConditioning(to, from, s))
 		},
 	}
 }

@@ -217,11 +217,7 @@ func basicScheduler() *nodes.Class {
 		if err != nil {
 			return nodes.Result{}, err
 		}
-		s, err := BasicSchedule(m.Sampling, name, steps, denoise)
-		if err != nil {
-			return nodes.Result{}, err
-		}
-		return single(s), nil
+		return singleResult(BasicSchedule(m.Sampling, name, steps, denoise))
 	}
 	return c
 }

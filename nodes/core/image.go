@@ -224,11 +224,7 @@ func loadImageMask() *nodes.Class {
 			if err != nil {
 				return nodes.Result{}, err
 			}
-			m, err := nodes.DecodeMaskFile(path, channel)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(m), nil
+			return singleResult(nodes.DecodeMaskFile(path, channel))
 		},
 	}
 }

@@ -52,11 +52,7 @@ func emptyLatentImage() *nodes.Class {
 			if err != nil {
 				return nodes.Result{}, err
 			}
-			l, err := EmptyLatent(w, h, b)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(l), nil
+			return singleResult(EmptyLatent(w, h, b))
 		},
 	}
 }
@@ -165,11 +161,7 @@ func repeatLatentBatch() *nodes.Class {
 			if n < 1 || n > 64 {
 				return nodes.Result{}, fmt.Errorf("RepeatLatentBatch: amount %d is outside 1..64", n)
 			}
-			res, err := RepeatLatent(l, int(n))
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(res), nil
+			return singleResult(RepeatLatent(l, int(n)))
 		},
 	}
 }
@@ -223,11 +215,7 @@ func setLatentNoiseMask() *nodes.Class {
 			if err != nil {
 				return nodes.Result{}, err
 			}
-			res, err := SetNoiseMask(l, m)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(res), nil
+			return singleResult(SetNoiseMask(l, m))
 		},
 	}
 }
@@ -278,11 +266,7 @@ func latentComposite() *nodes.Class {
 					return nodes.Result{}, err
 				}
 			}
-			res, err := CompositeLatent(to, from, int(v[0]), int(v[1]), int(v[2]))
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(res), nil
+			return singleResult(CompositeLatent(to, from, int(v[0]), int(v[1]), int(v[2])))
 		},
 	}
 }
@@ -404,11 +388,7 @@ func latentBlend() *nodes.Class {
 			if err != nil {
 				return nodes.Result{}, err
 			}
-			res, err := BlendLatents(a, b, f)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(res), nil
+			return singleResult(BlendLatents(a, b, f))
 		},
 	}
 }
@@ -427,14 +407,12 @@ func BlendLatents(a, b *nodes.Latent, f float64) (*nodes.Latent, error) {
 			return nil, fmt.Errorf("LatentBlend: cannot blend %v with %v", a.Samples, b.Samples)
 		}
 	}
-	out := copyLatent(a)
 	fa, fb := float32(f), float32(1-f)
 	res := tensor.New(s1.Shape...)
 	for i := range res.Data {
 		res.Data[i] = float32(s1.Data[i]*fa) + float32(s2.Data[i]*fb)
 	}
-	out.Samples = res
-	return out, nil
+	return withSamples(a, res), nil
 }
 
 // sliceRows returns rows [lo,hi) of the first dimension as a new tensor.

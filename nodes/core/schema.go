@@ -98,3 +98,12 @@ var hiddenPromptInfo = []nodes.Hidden{{Name: "prompt", Type: "PROMPT"}, {Name: "
 
 // single wraps one output value.
 func single(v any) nodes.Result { return nodes.Result{Outputs: []any{v}} }
+
+// singleResult is single(v), or err when there is one: a node's Run ending
+// in "return singleResult(Op(...))".
+func singleResult(v any, err error) (nodes.Result, error) {
+	if err != nil {
+		return nodes.Result{}, err
+	}
+	return single(v), nil
+}

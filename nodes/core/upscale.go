@@ -50,11 +50,7 @@ func latentUpscale() *nodes.Class {
 			if err := nodes.CheckResolution("height", h); err != nil {
 				return nodes.Result{}, err
 			}
-			res, err := UpscaleLatent(l, method, int(w), int(h), crop)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(res), nil
+			return singleResult(UpscaleLatent(l, method, int(w), int(h), crop))
 		},
 	}
 }
@@ -84,9 +80,7 @@ func UpscaleLatent(l *nodes.Latent, method string, width, height int, crop strin
 	if err != nil {
 		return nil, fmt.Errorf("LatentUpscale: %w", err)
 	}
-	out := copyLatent(l)
-	out.Samples = s
-	return out, nil
+	return withSamples(l, s), nil
 }
 
 func latentUpscaleBy() *nodes.Class {
@@ -114,11 +108,7 @@ func latentUpscaleBy() *nodes.Class {
 			if err != nil {
 				return nodes.Result{}, err
 			}
-			res, err := UpscaleLatentBy(l, method, s)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(res), nil
+			return singleResult(UpscaleLatentBy(l, method, s))
 		},
 	}
 }
@@ -138,7 +128,5 @@ func UpscaleLatentBy(l *nodes.Latent, method string, scale float64) (*nodes.Late
 	if err != nil {
 		return nil, fmt.Errorf("LatentUpscaleBy: %w", err)
 	}
-	out := copyLatent(l)
-	out.Samples = s
-	return out, nil
+	return withSamples(l, s), nil
 }

@@ -33,11 +33,7 @@ func vaeDecode() *nodes.Class {
 			if err := nodes.CheckTensorSize("decoded image", s[0], s[2]*8, s[3]*8, 3); err != nil {
 				return nodes.Result{}, fmt.Errorf("VAEDecode: %w", err)
 			}
-			img, err := vae.Decode(ctx, l.Samples)
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			return single(img), nil
+			return singleResult(vae.Decode(ctx, l.Samples))
 		},
 	}
 }
