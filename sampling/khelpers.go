@@ -151,135 +151,52 @@ func phi2h(h float32) float32 { return (expm132(h) - h) / h }
 // --- elementwise kernels -------------------------------------------------
 
 // toD is k-diffusion's to_d: dst = (x - den) / s.
-func toD(dst, x, den *tensor.Tensor, s float32) {
-	d, xs, ds := dst.Data, x.Data, den.Data[:len(dst.Data)]
-	xs = xs[:len(d)]
-	for i := range d {
-		d[i] = (xs[i] - ds[i]) / s
-	}
-}
+func toD(dst, x, den *tensor.Tensor, s float32) { toDSlice(dst.Data, x.Data, den.Data, s) }
 
 // copyT is dst = src.
 func copyT(dst, src *tensor.Tensor) { copy(dst.Data, src.Data) }
 
 // addScaled is dst = x + y*a (the product rounded first).
-func addScaled(dst, x, y *tensor.Tensor, a float32) {
-	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = xs[i] + float32(ys[i]*a)
-	}
-}
+func addScaled(dst, x, y *tensor.Tensor, a float32) { addScaledSlice(dst.Data, x.Data, y.Data, a) }
 
 // subScaled is dst = x - y*a (the product rounded first).
-func subScaled(dst, x, y *tensor.Tensor, a float32) {
-	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = xs[i] - float32(ys[i]*a)
-	}
-}
+func subScaled(dst, x, y *tensor.Tensor, a float32) { subScaledSlice(dst.Data, x.Data, y.Data, a) }
 
 // scaleT is dst = x*a.
-func scaleT(dst, x *tensor.Tensor, a float32) {
-	d, xs := dst.Data, x.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = xs[i] * a
-	}
-}
+func scaleT(dst, x *tensor.Tensor, a float32) { scaleSlice(dst.Data, x.Data, a) }
 
 // addT is dst = x + y.
-func addT(dst, x, y *tensor.Tensor) {
-	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = xs[i] + ys[i]
-	}
-}
+func addT(dst, x, y *tensor.Tensor) { addSlice(dst.Data, x.Data, y.Data) }
 
 // subT is dst = x - y.
-func subT(dst, x, y *tensor.Tensor) {
-	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = xs[i] - ys[i]
-	}
-}
+func subT(dst, x, y *tensor.Tensor) { subSlice(dst.Data, x.Data, y.Data) }
 
 // lin2 is dst = a*x + b*y (each product rounded, then added).
 func lin2(dst *tensor.Tensor, a float32, x *tensor.Tensor, b float32, y *tensor.Tensor) {
-	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = float32(a*xs[i]) + float32(b*ys[i])
-	}
+	lin2Slice(dst.Data, a, x.Data, b, y.Data)
 }
 
 // lin2Sub is dst = a*x - b*y (each product rounded, then subtracted), the
 // shape of every exponential-integrator update "ratio*x - expm1(-h)*D".
 func lin2Sub(dst *tensor.Tensor, a float32, x *tensor.Tensor, b float32, y *tensor.Tensor) {
-	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = float32(a*xs[i]) - float32(b*ys[i])
-	}
+	lin2SubSlice(dst.Data, a, x.Data, b, y.Data)
 }
 
 // addScaled2 is dst = x + (y*a)*b (two roundings, as torch evaluates
 // "x + alpha * noise * su").
 func addScaled2(dst, x, y *tensor.Tensor, a, b float32) {
-	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = xs[i] + float32(float32(ys[i]*a)*b)
-	}
+	addScaled2Slice(dst.Data, x.Data, y.Data, a, b)
 }
 
 // divT is dst = x / a.
-func divT(dst, x *tensor.Tensor, a float32) {
-	d, xs := dst.Data, x.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = xs[i] / a
-	}
-}
+func divT(dst, x *tensor.Tensor, a float32) { divSlice(dst.Data, x.Data, a) }
 
 // mean2 is dst = (x + y) / 2.
-func mean2(dst, x, y *tensor.Tensor) {
-	d, xs, ys := dst.Data, x.Data[:len(dst.Data)], y.Data[:len(dst.Data)]
-	for i := range d {
-		d[i] = (xs[i] + ys[i]) / 2
-	}
-}
+func mean2(dst, x, y *tensor.Tensor) { mean2Slice(dst.Data, x.Data, y.Data) }
 
 // addLinComb is dst = x + (((c[0]*t[0] + c[1]*t[1]) + c[2]*t[2]) + ...), the
 // multistep update "x + sum(c_j * d_j)" summed left to right. Up to four
 // terms (lms's order) run in one unrolled pass.
 func addLinComb(dst, x *tensor.Tensor, c []float32, t []*tensor.Tensor) {
-	n := len(dst.Data)
-	d, xs := dst.Data, x.Data[:n]
-	switch len(t) {
-	case 1:
-		addScaled(dst, x, t[0], c[0])
-	case 2:
-		t0, t1 := t[0].Data[:n], t[1].Data[:n]
-		for i := range d {
-			d[i] = xs[i] + (float32(c[0]*t0[i]) + float32(c[1]*t1[i]))
-		}
-	case 3:
-		t0, t1, t2 := t[0].Data[:n], t[1].Data[:n], t[2].Data[:n]
-		for i := range d {
-			d[i] = xs[i] + ((float32(c[0]*t0[i]) + float32(c[1]*t1[i])) + float32(c[2]*t2[i]))
-		}
-	case 4:
-		t0, t1, t2, t3 := t[0].Data[:n], t[1].Data[:n], t[2].Data[:n], t[3].Data[:n]
-		for i := range d {
-			d[i] = xs[i] + (((float32(c[0]*t0[i]) + float32(c[1]*t1[i])) + float32(c[2]*t2[i])) + float32(c[3]*t3[i]))
-		}
-	default:
-		for i := range d {
-			var acc float32
-			for j, tj := range t {
-				p := float32(c[j] * tj.Data[i])
-				if j == 0 {
-					acc = p
-				} else {
-					acc += p
-				}
-			}
-			d[i] = xs[i] + acc
-		}
-	}
+	addLinCombSlice(dst.Data, x.Data, c, t)
 }

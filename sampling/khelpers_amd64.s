@@ -1,0 +1,831 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX2 forms of the elementwise kernels of khelpers.go, 8 float32 lanes,
+// the same single-precision operations in the same order as the Go loops
+// of khelpers_kernels.go: every product is a VMULPS rounded on its own
+// before the VADDPS/VSUBPS that uses it (never an FMA), and every quotient
+// a VDIVPS (IEEE correctly rounded, the bits of the scalar division).
+// n is a positive multiple of 8; the Go code does the tail.
+//
+// Go assembler operand order: VSUBPS b, a, dst computes dst = a - b.
+// Loop structure: 32 elements (4 independent registers) per iteration
+// while at least 32 remain, then 8 at a time.
+
+// func toDAVX2(d, x, den *float32, n int, s float32)
+// d = (x - den) / s.
+TEXT ·toDAVX2(SB), NOSPLIT, $0-36
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ den+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS s+32(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   toD_loop8
+
+toD_loop32:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VSUBPS 0(DX)(AX*4), Y0, Y0
+	VDIVPS Y15, Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VSUBPS 32(DX)(AX*4), Y1, Y1
+	VDIVPS Y15, Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VSUBPS 64(DX)(AX*4), Y2, Y2
+	VDIVPS Y15, Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VSUBPS 96(DX)(AX*4), Y3, Y3
+	VDIVPS Y15, Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  toD_loop32
+	CMPQ AX, CX
+	JGE  toD_done
+
+toD_loop8:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VSUBPS 0(DX)(AX*4), Y0, Y0
+	VDIVPS Y15, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  toD_loop8
+
+toD_done:
+	VZEROUPPER
+	RET
+
+// func addScaledAVX2(d, x, y *float32, n int, a float32)
+// d = x + y*a.
+TEXT ·addScaledAVX2(SB), NOSPLIT, $0-36
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   addScaled_loop8
+
+addScaled_loop32:
+	VMULPS 0(DX)(AX*4), Y15, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMULPS 32(DX)(AX*4), Y15, Y1
+	VMOVUPS 32(SI)(AX*4), Y5
+	VADDPS Y1, Y5, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMULPS 64(DX)(AX*4), Y15, Y2
+	VMOVUPS 64(SI)(AX*4), Y6
+	VADDPS Y2, Y6, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMULPS 96(DX)(AX*4), Y15, Y3
+	VMOVUPS 96(SI)(AX*4), Y7
+	VADDPS Y3, Y7, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  addScaled_loop32
+	CMPQ AX, CX
+	JGE  addScaled_done
+
+addScaled_loop8:
+	VMULPS 0(DX)(AX*4), Y15, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  addScaled_loop8
+
+addScaled_done:
+	VZEROUPPER
+	RET
+
+// func subScaledAVX2(d, x, y *float32, n int, a float32)
+// d = x - y*a.
+TEXT ·subScaledAVX2(SB), NOSPLIT, $0-36
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   subScaled_loop8
+
+subScaled_loop32:
+	VMULPS 0(DX)(AX*4), Y15, Y4
+	VMOVUPS 0(SI)(AX*4), Y0
+	VSUBPS Y4, Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMULPS 32(DX)(AX*4), Y15, Y5
+	VMOVUPS 32(SI)(AX*4), Y1
+	VSUBPS Y5, Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMULPS 64(DX)(AX*4), Y15, Y6
+	VMOVUPS 64(SI)(AX*4), Y2
+	VSUBPS Y6, Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMULPS 96(DX)(AX*4), Y15, Y7
+	VMOVUPS 96(SI)(AX*4), Y3
+	VSUBPS Y7, Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  subScaled_loop32
+	CMPQ AX, CX
+	JGE  subScaled_done
+
+subScaled_loop8:
+	VMULPS 0(DX)(AX*4), Y15, Y4
+	VMOVUPS 0(SI)(AX*4), Y0
+	VSUBPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  subScaled_loop8
+
+subScaled_done:
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(d, x *float32, n int, a float32)
+// d = x*a.
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-28
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   scale_loop8
+
+scale_loop32:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMULPS Y15, Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMULPS Y15, Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMULPS Y15, Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  scale_loop32
+	CMPQ AX, CX
+	JGE  scale_done
+
+scale_loop8:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  scale_loop8
+
+scale_done:
+	VZEROUPPER
+	RET
+
+// func addAVX2(d, x, y *float32, n int)
+// d = x + y.
+TEXT ·addAVX2(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   add_loop8
+
+add_loop32:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VADDPS 0(DX)(AX*4), Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VADDPS 32(DX)(AX*4), Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VADDPS 64(DX)(AX*4), Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VADDPS 96(DX)(AX*4), Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  add_loop32
+	CMPQ AX, CX
+	JGE  add_done
+
+add_loop8:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VADDPS 0(DX)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  add_loop8
+
+add_done:
+	VZEROUPPER
+	RET
+
+// func subAVX2(d, x, y *float32, n int)
+// d = x - y.
+TEXT ·subAVX2(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   sub_loop8
+
+sub_loop32:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VSUBPS 0(DX)(AX*4), Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VSUBPS 32(DX)(AX*4), Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VSUBPS 64(DX)(AX*4), Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VSUBPS 96(DX)(AX*4), Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  sub_loop32
+	CMPQ AX, CX
+	JGE  sub_done
+
+sub_loop8:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VSUBPS 0(DX)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  sub_loop8
+
+sub_done:
+	VZEROUPPER
+	RET
+
+// func lin2AVX2(d, x, y *float32, n int, a, b float32)
+// d = a*x + b*y.
+TEXT ·lin2AVX2(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Y14
+	VBROADCASTSS b+36(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   lin2_loop8
+
+lin2_loop32:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VMULPS Y0, Y14, Y0
+	VMOVUPS 0(DX)(AX*4), Y4
+	VMULPS Y4, Y15, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMULPS Y1, Y14, Y1
+	VMOVUPS 32(DX)(AX*4), Y5
+	VMULPS Y5, Y15, Y5
+	VADDPS Y5, Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMULPS Y2, Y14, Y2
+	VMOVUPS 64(DX)(AX*4), Y6
+	VMULPS Y6, Y15, Y6
+	VADDPS Y6, Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMULPS Y3, Y14, Y3
+	VMOVUPS 96(DX)(AX*4), Y7
+	VMULPS Y7, Y15, Y7
+	VADDPS Y7, Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  lin2_loop32
+	CMPQ AX, CX
+	JGE  lin2_done
+
+lin2_loop8:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VMULPS Y0, Y14, Y0
+	VMOVUPS 0(DX)(AX*4), Y4
+	VMULPS Y4, Y15, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  lin2_loop8
+
+lin2_done:
+	VZEROUPPER
+	RET
+
+// func lin2SubAVX2(d, x, y *float32, n int, a, b float32)
+// d = a*x - b*y.
+TEXT ·lin2SubAVX2(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Y14
+	VBROADCASTSS b+36(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   lin2Sub_loop8
+
+lin2Sub_loop32:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VMULPS Y0, Y14, Y0
+	VMOVUPS 0(DX)(AX*4), Y4
+	VMULPS Y4, Y15, Y4
+	VSUBPS Y4, Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMULPS Y1, Y14, Y1
+	VMOVUPS 32(DX)(AX*4), Y5
+	VMULPS Y5, Y15, Y5
+	VSUBPS Y5, Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMULPS Y2, Y14, Y2
+	VMOVUPS 64(DX)(AX*4), Y6
+	VMULPS Y6, Y15, Y6
+	VSUBPS Y6, Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMULPS Y3, Y14, Y3
+	VMOVUPS 96(DX)(AX*4), Y7
+	VMULPS Y7, Y15, Y7
+	VSUBPS Y7, Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  lin2Sub_loop32
+	CMPQ AX, CX
+	JGE  lin2Sub_done
+
+lin2Sub_loop8:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VMULPS Y0, Y14, Y0
+	VMOVUPS 0(DX)(AX*4), Y4
+	VMULPS Y4, Y15, Y4
+	VSUBPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  lin2Sub_loop8
+
+lin2Sub_done:
+	VZEROUPPER
+	RET
+
+// func addScaled2AVX2(d, x, y *float32, n int, a, b float32)
+// d = x + (y*a)*b.
+TEXT ·addScaled2AVX2(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Y14
+	VBROADCASTSS b+36(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   addScaled2_loop8
+
+addScaled2_loop32:
+	VMOVUPS 0(DX)(AX*4), Y0
+	VMULPS Y14, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(DX)(AX*4), Y1
+	VMULPS Y14, Y1, Y1
+	VMULPS Y15, Y1, Y1
+	VMOVUPS 32(SI)(AX*4), Y5
+	VADDPS Y1, Y5, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(DX)(AX*4), Y2
+	VMULPS Y14, Y2, Y2
+	VMULPS Y15, Y2, Y2
+	VMOVUPS 64(SI)(AX*4), Y6
+	VADDPS Y2, Y6, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(DX)(AX*4), Y3
+	VMULPS Y14, Y3, Y3
+	VMULPS Y15, Y3, Y3
+	VMOVUPS 96(SI)(AX*4), Y7
+	VADDPS Y3, Y7, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  addScaled2_loop32
+	CMPQ AX, CX
+	JGE  addScaled2_done
+
+addScaled2_loop8:
+	VMOVUPS 0(DX)(AX*4), Y0
+	VMULPS Y14, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  addScaled2_loop8
+
+addScaled2_done:
+	VZEROUPPER
+	RET
+
+// func divAVX2(d, x *float32, n int, a float32)
+// d = x / a.
+TEXT ·divAVX2(SB), NOSPLIT, $0-28
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   div_loop8
+
+div_loop32:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VDIVPS Y15, Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VDIVPS Y15, Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VDIVPS Y15, Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VDIVPS Y15, Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  div_loop32
+	CMPQ AX, CX
+	JGE  div_done
+
+div_loop8:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VDIVPS Y15, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  div_loop8
+
+div_done:
+	VZEROUPPER
+	RET
+
+// func mean2AVX2(d, x, y *float32, n int)
+// d = (x + y) / 2; the product with 0.5 is the same IEEE value as the quotient by 2 (both are one rounding of the same real number).
+TEXT ·mean2AVX2(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVL $0x3f000000, BX // 0.5
+	MOVQ BX, X15
+	VBROADCASTSS X15, Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   mean2_loop8
+
+mean2_loop32:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VADDPS 0(DX)(AX*4), Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VADDPS 32(DX)(AX*4), Y1, Y1
+	VMULPS Y15, Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VADDPS 64(DX)(AX*4), Y2, Y2
+	VMULPS Y15, Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VADDPS 96(DX)(AX*4), Y3, Y3
+	VMULPS Y15, Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  mean2_loop32
+	CMPQ AX, CX
+	JGE  mean2_done
+
+mean2_loop8:
+	VMOVUPS 0(SI)(AX*4), Y0
+	VADDPS 0(DX)(AX*4), Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  mean2_loop8
+
+mean2_done:
+	VZEROUPPER
+	RET
+
+// func addLinComb2AVX2(d, x, t0, t1 *float32, n int, c *[4]float32)
+// d = x + (c0*t0 + c1*t1).
+TEXT ·addLinComb2AVX2(SB), NOSPLIT, $0-48
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ t0+16(FP), DX
+	MOVQ t1+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ c+40(FP), BX
+	VBROADCASTSS 0(BX), Y12
+	VBROADCASTSS 4(BX), Y13
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   addLinComb2_loop8
+
+addLinComb2_loop32:
+	VMOVUPS 0(DX)(AX*4), Y0
+	VMULPS Y0, Y12, Y0
+	VMOVUPS 0(R8)(AX*4), Y4
+	VMULPS Y4, Y13, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(DX)(AX*4), Y1
+	VMULPS Y1, Y12, Y1
+	VMOVUPS 32(R8)(AX*4), Y5
+	VMULPS Y5, Y13, Y5
+	VADDPS Y5, Y1, Y1
+	VMOVUPS 32(SI)(AX*4), Y5
+	VADDPS Y1, Y5, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(DX)(AX*4), Y2
+	VMULPS Y2, Y12, Y2
+	VMOVUPS 64(R8)(AX*4), Y6
+	VMULPS Y6, Y13, Y6
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 64(SI)(AX*4), Y6
+	VADDPS Y2, Y6, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(DX)(AX*4), Y3
+	VMULPS Y3, Y12, Y3
+	VMOVUPS 96(R8)(AX*4), Y7
+	VMULPS Y7, Y13, Y7
+	VADDPS Y7, Y3, Y3
+	VMOVUPS 96(SI)(AX*4), Y7
+	VADDPS Y3, Y7, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  addLinComb2_loop32
+	CMPQ AX, CX
+	JGE  addLinComb2_done
+
+addLinComb2_loop8:
+	VMOVUPS 0(DX)(AX*4), Y0
+	VMULPS Y0, Y12, Y0
+	VMOVUPS 0(R8)(AX*4), Y4
+	VMULPS Y4, Y13, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  addLinComb2_loop8
+
+addLinComb2_done:
+	VZEROUPPER
+	RET
+
+// func addLinComb3AVX2(d, x, t0, t1, t2 *float32, n int, c *[4]float32)
+// d = x + ((c0*t0 + c1*t1) + c2*t2).
+TEXT ·addLinComb3AVX2(SB), NOSPLIT, $0-56
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ t0+16(FP), DX
+	MOVQ t1+24(FP), R8
+	MOVQ t2+32(FP), R9
+	MOVQ n+40(FP), CX
+	MOVQ c+48(FP), BX
+	VBROADCASTSS 0(BX), Y12
+	VBROADCASTSS 4(BX), Y13
+	VBROADCASTSS 8(BX), Y14
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   addLinComb3_loop8
+
+addLinComb3_loop32:
+	VMOVUPS 0(DX)(AX*4), Y0
+	VMULPS Y0, Y12, Y0
+	VMOVUPS 0(R8)(AX*4), Y4
+	VMULPS Y4, Y13, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(R9)(AX*4), Y4
+	VMULPS Y4, Y14, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(DX)(AX*4), Y1
+	VMULPS Y1, Y12, Y1
+	VMOVUPS 32(R8)(AX*4), Y5
+	VMULPS Y5, Y13, Y5
+	VADDPS Y5, Y1, Y1
+	VMOVUPS 32(R9)(AX*4), Y5
+	VMULPS Y5, Y14, Y5
+	VADDPS Y5, Y1, Y1
+	VMOVUPS 32(SI)(AX*4), Y5
+	VADDPS Y1, Y5, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(DX)(AX*4), Y2
+	VMULPS Y2, Y12, Y2
+	VMOVUPS 64(R8)(AX*4), Y6
+	VMULPS Y6, Y13, Y6
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 64(R9)(AX*4), Y6
+	VMULPS Y6, Y14, Y6
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 64(SI)(AX*4), Y6
+	VADDPS Y2, Y6, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(DX)(AX*4), Y3
+	VMULPS Y3, Y12, Y3
+	VMOVUPS 96(R8)(AX*4), Y7
+	VMULPS Y7, Y13, Y7
+	VADDPS Y7, Y3, Y3
+	VMOVUPS 96(R9)(AX*4), Y7
+	VMULPS Y7, Y14, Y7
+	VADDPS Y7, Y3, Y3
+	VMOVUPS 96(SI)(AX*4), Y7
+	VADDPS Y3, Y7, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  addLinComb3_loop32
+	CMPQ AX, CX
+	JGE  addLinComb3_done
+
+addLinComb3_loop8:
+	VMOVUPS 0(DX)(AX*4), Y0
+	VMULPS Y0, Y12, Y0
+	VMOVUPS 0(R8)(AX*4), Y4
+	VMULPS Y4, Y13, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(R9)(AX*4), Y4
+	VMULPS Y4, Y14, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  addLinComb3_loop8
+
+addLinComb3_done:
+	VZEROUPPER
+	RET
+
+// func addLinComb4AVX2(d, x, t0, t1, t2, t3 *float32, n int, c *[4]float32)
+// d = x + (((c0*t0 + c1*t1) + c2*t2) + c3*t3).
+TEXT ·addLinComb4AVX2(SB), NOSPLIT, $0-64
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ t0+16(FP), DX
+	MOVQ t1+24(FP), R8
+	MOVQ t2+32(FP), R9
+	MOVQ t3+40(FP), R10
+	MOVQ n+48(FP), CX
+	MOVQ c+56(FP), BX
+	VBROADCASTSS 0(BX), Y12
+	VBROADCASTSS 4(BX), Y13
+	VBROADCASTSS 8(BX), Y14
+	VBROADCASTSS 12(BX), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   addLinComb4_loop8
+
+addLinComb4_loop32:
+	VMOVUPS 0(DX)(AX*4), Y0
+	VMULPS Y0, Y12, Y0
+	VMOVUPS 0(R8)(AX*4), Y4
+	VMULPS Y4, Y13, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(R9)(AX*4), Y4
+	VMULPS Y4, Y14, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(R10)(AX*4), Y4
+	VMULPS Y4, Y15, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(DX)(AX*4), Y1
+	VMULPS Y1, Y12, Y1
+	VMOVUPS 32(R8)(AX*4), Y5
+	VMULPS Y5, Y13, Y5
+	VADDPS Y5, Y1, Y1
+	VMOVUPS 32(R9)(AX*4), Y5
+	VMULPS Y5, Y14, Y5
+	VADDPS Y5, Y1, Y1
+	VMOVUPS 32(R10)(AX*4), Y5
+	VMULPS Y5, Y15, Y5
+	VADDPS Y5, Y1, Y1
+	VMOVUPS 32(SI)(AX*4), Y5
+	VADDPS Y1, Y5, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(DX)(AX*4), Y2
+	VMULPS Y2, Y12, Y2
+	VMOVUPS 64(R8)(AX*4), Y6
+	VMULPS Y6, Y13, Y6
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 64(R9)(AX*4), Y6
+	VMULPS Y6, Y14, Y6
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 64(R10)(AX*4), Y6
+	VMULPS Y6, Y15, Y6
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 64(SI)(AX*4), Y6
+	VADDPS Y2, Y6, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(DX)(AX*4), Y3
+	VMULPS Y3, Y12, Y3
+	VMOVUPS 96(R8)(AX*4), Y7
+	VMULPS Y7, Y13, Y7
+	VADDPS Y7, Y3, Y3
+	VMOVUPS 96(R9)(AX*4), Y7
+	VMULPS Y7, Y14, Y7
+	VADDPS Y7, Y3, Y3
+	VMOVUPS 96(R10)(AX*4), Y7
+	VMULPS Y7, Y15, Y7
+	VADDPS Y7, Y3, Y3
+	VMOVUPS 96(SI)(AX*4), Y7
+	VADDPS Y3, Y7, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  addLinComb4_loop32
+	CMPQ AX, CX
+	JGE  addLinComb4_done
+
+addLinComb4_loop8:
+	VMOVUPS 0(DX)(AX*4), Y0
+	VMULPS Y0, Y12, Y0
+	VMOVUPS 0(R8)(AX*4), Y4
+	VMULPS Y4, Y13, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(R9)(AX*4), Y4
+	VMULPS Y4, Y14, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(R10)(AX*4), Y4
+	VMULPS Y4, Y15, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS 0(SI)(AX*4), Y4
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  addLinComb4_loop8
+
+addLinComb4_done:
+	VZEROUPPER
+	RET
