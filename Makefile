@@ -7,10 +7,9 @@ run:
 test:
 	go test ./...
 
-# The main benchmarks, one table.
+# The main benchmarks, one Markdown table (BENCHTIME=2s for steadier numbers).
 bench:
-	go test -run '^$$' -bench . -benchmem -benchtime 1x ./tensor/... ./graph/... >/dev/null 2>&1 || true
-	go test -run '^$$' -bench . -benchmem -benchtime 2s ./sampling/... ./models/... ./graph/... ./server/... | grep -E '^(Benchmark|ok|PASS|FAIL)'
+	bash scripts/bench.sh
 
 ci:
 	bash .ci/run
