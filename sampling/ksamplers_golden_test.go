@@ -1,11 +1,7 @@
 package sampling_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -32,7 +28,7 @@ func TestKSamplersGolden(t *testing.T) {
 	var file struct {
 		Cases []kSamplerCase `json:"cases"`
 	}
-	loadKSamplerCases(t, &file)
+	loadGolden(t, "samplers_e2e.json", &file)
 	worst := map[string]float64{}
 	for _, c := range file.Cases {
 		if !mine[c.Sampler] || c.Skipped {
@@ -75,24 +71,12 @@ type kSamplerCase struct {
 	} `json:"trace"`
 }
 
-func loadKSamplerCases(t *testing.T, v any) {
+// setUpCase makes a golden end-to-end case ready to sample: the case's
+// analytic model, its initial noise scaled onto the latent at sigmas[0],
+// the CFG guider (which counts denoiser calls) and a Run whose internal
+// noise is the case's generator.
+func setUpCase(t *testing.T, c kSamplerCase) (*sampling.Model, *sampling.Guider, *sampling.Run, *tensor.Tensor) {
 	t.Helper()
-	dir := os.Getenv("COMFYD_GOLDEN_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "testdata", "golden", "sampling")
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "samplers_e2e.json"))
-	if err != nil {
-		t.Fatalf("golden file: %v", err)
-	}
-	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(v); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-}
-
-// runKSamplerCase runs one case and returns max |diff|/atol over the
-// process_out-ed final state.
-func runKSamplerCase(t *testing.T, c kSamplerCase) float64 {
 	model, err := analytic.NewModel(c.Model)
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +110,14 @@ func runKSamplerCase(t *testing.T, c kSamplerCase) float64 {
 		}
 		run.Noise = func(dst *tensor.Tensor) { gen.Randn(dst.Data) }
 	}
+	return model, g, run, x
+}
+
+// runKSamplerCase runs one case and returns max |diff|/atol over the
+// process_out-ed final state.
+func runKSamplerCase(t *testing.T, c kSamplerCase) float64 {
+	model, g, run, x := setUpCase(t, c)
+	ms := model.Sampling
 	type traced struct {
 		i           int
 		x, denoised []float32
@@ -167,16 +159,7 @@ func compareOut(t *testing.T, what string, model *sampling.Model, shape []int, g
 	got, want := tensor.New(shape...), tensor.New(shape...)
 	model.Format.ProcessOut(got, tensor.FromData(gotX, shape...))
 	model.Format.ProcessOut(want, tensor.FromData(wantX, shape...))
-	worst, at := 0.0, 0
-	for i := range got.Data {
-		d := math.Abs(float64(got.Data[i]) - float64(want.Data[i]))
-		if math.IsNaN(d) {
-			d = math.Inf(1)
-		}
-		if d > worst {
-			worst, at = d, i
-		}
-	}
+	worst, at := maxAbsDiff(got.Data, want.Data)
 	if worst > atol {
 		t.Errorf("%s: max |diff| %.3g at %d (got %v, want %v) > atol %.3g", what, worst, at, got.Data[at], want.Data[at], atol)
 	}

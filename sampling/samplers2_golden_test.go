@@ -2,22 +2,11 @@ package sampling_test
 
 import (
 	"math"
-	"strconv"
 	"testing"
 
 	"comfyd/sampling"
-	"comfyd/sampling/analytic"
-	"comfyd/sampling/noise"
 	"comfyd/tensor"
 )
-
-// samplers2 are the samplers of spec 8.18-8.28.
-var samplers2 = []string{"ddpm", "lcm", "ipndm", "ipndm_v", "deis",
-	"uni_pc", "uni_pc_bh2", "res_multistep", "res_multistep_cfg_pp",
-	"res_multistep_ancestral", "res_multistep_ancestral_cfg_pp",
-	"gradient_estimation", "gradient_estimation_cfg_pp", "er_sde",
-	"seeds_2", "seeds_3", "exp_heun_2_x0", "exp_heun_2_x0_sde",
-	"sa_solver", "sa_solver_pece"}
 
 // TestSamplers2Golden runs the samplers of spec 8.18-8.28 on every golden
 // end-to-end case (samplers_e2e.json) from the case's initial noise and
@@ -27,13 +16,13 @@ var samplers2 = []string{"ddpm", "lcm", "ipndm", "ipndm_v", "deis",
 // the case records it, so must the per-step callback trace.
 func TestSamplers2Golden(t *testing.T) {
 	mine := map[string]bool{}
-	for _, n := range samplers2 {
+	for _, n := range sampling.Samplers2Names {
 		mine[n] = true
 	}
 	var file struct {
-		Cases []samplers2Case `json:"cases"`
+		Cases []kSamplerCase `json:"cases"`
 	}
-	loadKSamplerCases(t, &file)
+	loadGolden(t, "samplers_e2e.json", &file)
 	worst := map[string]float64{}
 	seen := 0
 	for _, c := range file.Cases {
@@ -48,40 +37,15 @@ func TestSamplers2Golden(t *testing.T) {
 	if seen == 0 {
 		t.Fatal("no golden cases for these samplers")
 	}
-	for _, n := range samplers2 {
+	for _, n := range sampling.Samplers2Names {
 		t.Logf("%-32s max |diff|/atol = %.3g", n, worst[n])
 	}
 }
 
-type samplers2Case struct {
-	kSamplerCase
-	Trace []struct {
-		I        int       `json:"i"`
-		X        []float32 `json:"x"`
-		Denoised []float32 `json:"denoised"`
-	} `json:"trace"`
-}
-
 // runSamplers2Case runs one case and returns max |diff|/atol of the output.
-func runSamplers2Case(t *testing.T, c samplers2Case) float64 {
-	model, err := analytic.NewModel(c.Model)
-	if err != nil {
-		t.Fatal(err)
-	}
+func runSamplers2Case(t *testing.T, c kSamplerCase) float64 {
+	model, g, run, x := setUpCase(t, c)
 	ms := model.Sampling
-	latent := tensor.New(c.Shape...)
-	if c.LatentInput == "pattern" {
-		model.Format.ProcessIn(latent, analytic.PatternLatent(c.Shape...))
-	}
-	nz := tensor.FromData(append([]float32(nil), c.Noise...), c.Shape...)
-	if c.Advanced != nil && !c.Advanced.AddNoise {
-		clear(nz.Data)
-	}
-	x := tensor.New(c.Shape...)
-	sampling.NoiseScaling(x, nz, latent, c.Sigmas[0], sampling.MaxDenoise(ms, c.Sigmas[0]), ms.Kind())
-
-	g := sampling.NewGuider(model, analytic.Conditioning(analytic.Positive), analytic.Conditioning(analytic.Negative), c.CFG)
-	run := &sampling.Run{Denoise: g.Denoise, Sampling: ms}
 	type step struct{ x, den []float32 }
 	var trace []step
 	run.Callback = func(i int, x, den *tensor.Tensor) {
@@ -89,21 +53,6 @@ func runSamplers2Case(t *testing.T, c samplers2Case) float64 {
 			t.Errorf("callback step %d, want %d", i, len(trace))
 		}
 		trace = append(trace, step{append([]float32(nil), x.Data...), append([]float32(nil), den.Data...)})
-	}
-	if c.InternalNoise != nil {
-		seed, err := strconv.ParseUint(string(c.InternalNoise.Seed), 10, 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dev := noise.DeviceCPU
-		if c.InternalNoise.Generator == "cuda_philox_model" {
-			dev = noise.DeviceCUDA
-		}
-		gen, err := noise.NewGenerator(dev, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		run.Noise = func(dst *tensor.Tensor) { gen.Randn(dst.Data) }
 	}
 	fn, err := sampling.LookupSampler(c.Sampler)
 	if err != nil {

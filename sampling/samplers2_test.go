@@ -13,7 +13,9 @@ import (
 // Behavioural and coefficient tests of the samplers of spec 8.18-8.28; the
 // golden comparison is samplers2_golden_test.go.
 
-var samplers2Names = []string{"ddpm", "lcm", "ipndm", "ipndm_v", "deis",
+// Samplers2Names are the samplers of spec 8.18-8.28 (exported for the golden
+// test in package sampling_test).
+var Samplers2Names = []string{"ddpm", "lcm", "ipndm", "ipndm_v", "deis",
 	"uni_pc", "uni_pc_bh2", "res_multistep", "res_multistep_cfg_pp",
 	"res_multistep_ancestral", "res_multistep_ancestral_cfg_pp",
 	"gradient_estimation", "gradient_estimation_cfg_pp", "er_sde",
@@ -71,7 +73,7 @@ func counterNoise() NoiseFunc {
 }
 
 func TestSamplers2Registered(t *testing.T) {
-	for _, n := range samplers2Names {
+	for _, n := range Samplers2Names {
 		if _, err := LookupSampler(n); err != nil {
 			t.Error(err)
 		}
@@ -160,7 +162,7 @@ func TestSamplers2CallsStepsCancel(t *testing.T) {
 	sigmas := []float32{14.6, 8, 4, 2, 1, 0.5, 0.2, 0}
 	evals := map[string]int{"seeds_2": 13, "exp_heun_2_x0": 13, "exp_heun_2_x0_sde": 13,
 		"seeds_3": 19, "sa_solver_pece": 13}
-	for _, name := range samplers2Names {
+	for _, name := range Samplers2Names {
 		t.Run(name, func(t *testing.T) {
 			run := func(ctx context.Context, cancelAt int) ([]float32, int, int, error) {
 				calls, steps := 0, 0
@@ -232,7 +234,7 @@ func TestSamplers2CallsStepsCancel(t *testing.T) {
 // unchanged (UniPC scales by its VP factors, which cancel for one sigma up
 // to rounding) and the denoiser is not called.
 func TestSamplers2DegenerateSchedules(t *testing.T) {
-	for _, name := range samplers2Names {
+	for _, name := range Samplers2Names {
 		for _, s := range [][]float32{{}, {2.5}} {
 			calls := 0
 			r := &Run{Denoise: constPrediction(0.5, &calls), Noise: counterNoise(),
@@ -261,7 +263,7 @@ func TestSamplers2NoiseRequired(t *testing.T) {
 	stochastic := map[string]bool{"ddpm": true, "lcm": true, "res_multistep_ancestral": true,
 		"res_multistep_ancestral_cfg_pp": true, "er_sde": true, "seeds_2": true, "seeds_3": true,
 		"exp_heun_2_x0_sde": true, "sa_solver": true, "sa_solver_pece": true}
-	for _, name := range samplers2Names {
+	for _, name := range Samplers2Names {
 		calls := 0
 		r := &Run{Denoise: constPrediction(0.5, &calls), Sampling: testSampling{kind: EPS, lo: 1, hi: 5}}
 		_, err := lookupSampler(t, name)(r, tensor.New(1, 1, 2, 2), []float32{3, 1, 0})
@@ -424,7 +426,7 @@ func TestSamplers2AllocsIndependentOfSteps(t *testing.T) {
 	// Both lengths large enough that per-run tables are heap-allocated.
 	long := append(LinspaceF32(14.6, 0.03, 28), 0)
 	short := append(LinspaceF32(14.6, 0.03, 14), 0)
-	for _, name := range samplers2Names {
+	for _, name := range Samplers2Names {
 		if name == "deis" { // coefficient tables are built per step before the loop
 			continue
 		}
@@ -550,7 +552,7 @@ func BenchmarkSamplers2(b *testing.B) {
 		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 	})
 	sigmas := append(LinspaceF32(14.6, 0.03, 20), 0)
-	for _, name := range samplers2Names {
+	for _, name := range Samplers2Names {
 		b.Run(name, func(b *testing.B) {
 			fn, _ := LookupSampler(name)
 			calls := 0
