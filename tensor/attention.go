@@ -27,8 +27,15 @@ func Attention(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, c
 	defer packBufs.Put(kp)
 	defer packBufs.Put(vp)
 	kSize, vSize := kStrips*dh*gemmNR, vStrips*m*gemmNR
+	// With the AVX-512 kernel, queries and probabilities are read in
+	// place and the scale is folded into the packed keys.
+	raw := haveAVX512Kernel
+	kScale := float32(1)
+	if raw {
+		kScale = scale
+	}
 	for h := range heads {
-		packTransposedB((*kp)[h*kSize:(h+1)*kSize], k[h*dh:], m, dh, ld)
+		packTransposedB((*kp)[h*kSize:(h+1)*kSize], k[h*dh:], m, dh, ld, kScale)
 		packPlainB((*vp)[h*vSize:(h+1)*vSize], v[h*dh:], m, dh, ld)
 	}
 	chunks := (n + attnRows - 1) / attnRows
@@ -52,8 +59,12 @@ func Attention(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, c
 				mPad := (rows + gemmMR - 1) / gemmMR * gemmMR
 				sc := (*s)[:rows*m]
 				clear(sc)
-				packAllA(*qa, false, q[r0*ld+h*dh:], ld, scale, rows, dh)
-				gemmRange(*qa, mPad, dh, 0, rows, 0, m, nil, (*kp)[h*kSize:], sc, m)
+				if raw {
+					gemmRangeRaw(q[r0*ld+h*dh:], ld, dh, 0, rows, 0, m, (*kp)[h*kSize:], sc, m)
+				} else {
+					packAllA(*qa, false, q[r0*ld+h*dh:], ld, scale, rows, dh)
+					gemmRange(*qa, mPad, dh, 0, rows, 0, m, nil, (*kp)[h*kSize:], sc, m)
+				}
 				if causal {
 					for i := range rows {
 						row := sc[i*m : (i+1)*m]
@@ -63,28 +74,32 @@ func Attention(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, c
 					}
 				}
 				SoftmaxRows(sc, rows, m)
-				packAllA(*pa, false, sc, m, 1, rows, m)
 				o := out[r0*ld+h*dh:]
 				for i := range rows {
 					clear(o[i*ld : i*ld+dh])
 				}
-				gemmRange(*pa, mPad, m, 0, rows, 0, dh, nil, (*vp)[h*vSize:], o, ld)
+				if raw {
+					gemmRangeRaw(sc, m, m, 0, rows, 0, dh, (*vp)[h*vSize:], o, ld)
+				} else {
+					packAllA(*pa, false, sc, m, 1, rows, m)
+					gemmRange(*pa, mPad, m, 0, rows, 0, dh, nil, (*vp)[h*vSize:], o, ld)
+				}
 			}
 		}(w*tasks/workers, (w+1)*tasks/workers)
 	}
 	wg.Wait()
 }
 
-// packTransposedB packs B = Xᵀ for X [rows, k] (row stride ld) as strips
-// of 16 rows of X: [strip][k][16].
-func packTransposedB(dst, x []float32, rows, k, ld int) {
+// packTransposedB packs B = scale·Xᵀ for X [rows, k] (row stride ld) as
+// strips of 16 rows of X: [strip][k][16].
+func packTransposedB(dst, x []float32, rows, k, ld int, scale float32) {
 	for s := 0; s*gemmNR < rows; s++ {
 		out := dst[s*k*gemmNR : (s+1)*k*gemmNR]
 		w := min(gemmNR, rows-s*gemmNR)
 		for j := range w {
 			row := x[(s*gemmNR+j)*ld : (s*gemmNR+j)*ld+k]
 			for p, v := range row {
-				out[p*gemmNR+j] = v
+				out[p*gemmNR+j] = scale * v
 			}
 		}
 		if w < gemmNR {

@@ -62,12 +62,20 @@ func gemmCore(ap []float32, m, n, k int, packB packBFunc, c []float32, ldc int) 
 // fully prepacked as [strip][k][16] (pre).
 func gemmCoreB(ap []float32, m, n, k int, packB packBFunc, pre []float32, c []float32, ldc int) {
 	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
+	splitGemm(m, n, k, func(m0, m1, n0, n1 int) {
+		gemmRange(ap, mPad, k, m0, m1, n0, n1, packB, pre, c, ldc)
+	})
+}
+
+// splitGemm runs body over one block of C per core: column ranges (multiples
+// of 16) when C is wide, row ranges (multiples of 12) when it is tall.
+func splitGemm(m, n, k int, body func(m0, m1, n0, n1 int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if 2*m*n*k < minParallelFlops {
 		workers = 1
 	}
 	if workers == 1 {
-		gemmRange(ap, mPad, k, 0, m, 0, n, packB, pre, c, ldc)
+		body(0, m, 0, n)
 		return
 	}
 	var wg sync.WaitGroup
@@ -79,18 +87,19 @@ func gemmCoreB(ap []float32, m, n, k int, packB packBFunc, pre []float32, c []fl
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				gemmRange(ap, mPad, k, 0, m, n0, n1, packB, pre, c, ldc)
+				body(0, m, n0, n1)
 			}()
 		}
 	} else {
-		strips := mPad / gemmMR
-		workers = min(workers, strips)
+		const unit = 2 * gemmMR
+		blocks := (m + unit - 1) / unit
+		workers = min(workers, blocks)
 		for w := range workers {
-			m0, m1 := w*strips/workers*gemmMR, min(m, (w+1)*strips/workers*gemmMR)
+			m0, m1 := w*blocks/workers*unit, min(m, (w+1)*blocks/workers*unit)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				gemmRange(ap, mPad, k, m0, m1, 0, n, packB, pre, c, ldc)
+				body(m0, m1, 0, n)
 			}()
 		}
 	}
@@ -242,7 +251,7 @@ func packAllA(dst []float32, trans bool, a []float32, lda int, alpha float32, m,
 // macroKernel multiplies packed A strips (mc rows) by a packed B panel
 // (nc columns, strips stride floats apart) into c.
 func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int) {
-	var tmp [gemmMR * gemmNR]float32
+	var tmp [2 * gemmMR * gemmNR]float32
 	strips := (nc + gemmNR - 1) / gemmNR
 	for s := range strips {
 		j := s * gemmNR
@@ -251,9 +260,20 @@ func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int)
 		for i := 0; i < mc; i += gemmMR {
 			h := min(gemmMR, mc-i)
 			as := ap[i*kc:]
-			if haveAVX512Kernel && w == gemmNR && i+2*gemmMR <= mc {
+			if haveAVX512Kernel && i+2*gemmMR <= mc {
 				// Two strips at once: twelve rows in AVX-512 registers.
-				sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &c[i*ldc+j], ldc)
+				if w == gemmNR {
+					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &c[i*ldc+j], ldc)
+				} else {
+					clear(tmp[:])
+					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &tmp[0], gemmNR)
+					for r := range 2 * gemmMR {
+						row := c[(i+r)*ldc+j : (i+r)*ldc+j+w]
+						for q := range row {
+							row[q] += tmp[r*gemmNR+q]
+						}
+					}
+				}
 				i += gemmMR
 				continue
 			}

@@ -1,0 +1,60 @@
+package tensor
+
+// gemmRaw adds A·B to c for a row-major, unpacked A (m×k, row stride lda)
+// and a B prepacked as [strip][k][16], with the AVX-512 kernel reading A
+// in place: activations need no packing copy.
+func gemmRaw(a []float32, lda, m, n, k int, pre []float32, c []float32, ldc int) {
+	splitGemm(m, n, k, func(m0, m1, n0, n1 int) {
+		gemmRangeRaw(a, lda, k, m0, m1, n0, n1, pre, c, ldc)
+	})
+}
+
+func gemmRangeRaw(a []float32, lda, k, m0, m1, n0, n1 int, pre []float32, c []float32, ldc int) {
+	var tail [2 * gemmMR * gemmKC]float32
+	var tmp [2 * gemmMR * gemmNR]float32
+	const rows = 2 * gemmMR
+	for jc := n0; jc < n1; jc += gemmNC {
+		nc := min(gemmNC, n1-jc)
+		for pc := 0; pc < k; pc += gemmKC {
+			kc := min(gemmKC, k-pc)
+			bp := pre[(jc/gemmNR)*k*gemmNR+pc*gemmNR:]
+			stride := k * gemmNR
+			for ic := m0; ic < m1; ic += gemmMC {
+				mc := min(gemmMC, m1-ic)
+				full := mc / rows * rows
+				if rem := mc - full; rem > 0 {
+					// Leftover rows go through a zero-padded copy.
+					clear(tail[:rows*kc])
+					for r := range rem {
+						copy(tail[r*kc:(r+1)*kc], a[(ic+full+r)*lda+pc:])
+					}
+				}
+				for s := 0; s*gemmNR < nc; s++ {
+					j := s * gemmNR
+					w := min(gemmNR, nc-j)
+					bs := bp[s*stride:]
+					for i := 0; i < mc; i += rows {
+						ap, alda := &tail[0], kc
+						if i < full {
+							ap, alda = &a[(ic+i)*lda+pc], lda
+						}
+						h := min(rows, mc-i)
+						cc := c[(ic+i)*ldc+jc+j:]
+						if h == rows && w == gemmNR {
+							sgemmKernel12x16Raw(kc, ap, alda, &bs[0], &cc[0], ldc)
+							continue
+						}
+						clear(tmp[:])
+						sgemmKernel12x16Raw(kc, ap, alda, &bs[0], &tmp[0], gemmNR)
+						for r := range h {
+							row := cc[r*ldc : r*ldc+w]
+							for q := range row {
+								row[q] += tmp[r*gemmNR+q]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
