@@ -7,19 +7,12 @@ import (
 )
 
 // e2eCase holds the noise-related fields of a samplers_e2e.json case.
+// Its prepare_noise fields are those of inspire_noise.json's cases.
 type e2eCase struct {
-	ID                string  `json:"id"`
-	Seed              uint64  `json:"seed"`
-	NoiseMode         string  `json:"noise_mode"`
-	Device            string  `json:"device"`
-	BatchSeedMode     string  `json:"batch_seed_mode"`
-	VariationSeed     uint64  `json:"variation_seed"`
-	VariationStrength float64 `json:"variation_strength"`
-	VariationMethod   string  `json:"variation_method"`
-	InternalSeed      *uint64 `json:"internal_seed"`
-	Shape             []int   `json:"shape"`
-	BatchIndex        []int   `json:"batch_index"`
-	Advanced          *struct {
+	inspireCase
+	ID           string  `json:"id"`
+	InternalSeed *uint64 `json:"internal_seed"`
+	Advanced     *struct {
 		AddNoise bool `json:"add_noise"`
 	} `json:"advanced"`
 	InternalNoise struct {
@@ -27,7 +20,6 @@ type e2eCase struct {
 		Generator string `json:"generator"`
 		Seed      uint64 `json:"seed"`
 	} `json:"internal_noise"`
-	Noise []f32 `json:"noise"`
 }
 
 // The end-to-end vectors carry the initial noise of every run (spec 5) and
@@ -55,11 +47,7 @@ func TestGoldenE2ENoise(t *testing.T) {
 			if strings.Contains(strings.ToLower(c.NoiseMode), "cpu") {
 				dev = DeviceCPU
 			}
-			got, err := Prepare(Params{
-				Shape: c.Shape, Seed: c.Seed, BatchIndex: c.BatchIndex, Device: dev,
-				BatchSeedMode: c.BatchSeedMode, VariationSeed: c.VariationSeed,
-				VariationStrength: c.VariationStrength, VariationMethod: c.VariationMethod,
-			})
+			got, err := c.prepare(dev)
 			if err != nil {
 				t.Fatalf("%s: %v", c.ID, err)
 			}

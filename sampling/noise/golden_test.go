@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"comfyd/tensor"
 )
 
 // goldenDir is where the sampling golden vectors live (spec 10).
@@ -211,6 +213,15 @@ type inspireCase struct {
 	Noise             []f32   `json:"noise"`
 }
 
+// prepare is Prepare on the case's parameters, on dev.
+func (c inspireCase) prepare(dev Device) (*tensor.Tensor, error) {
+	return Prepare(Params{
+		Shape: c.Shape, Seed: c.Seed, BatchIndex: c.BatchIndex, Device: dev,
+		BatchSeedMode: c.BatchSeedMode, VariationSeed: c.VariationSeed,
+		VariationStrength: c.VariationStrength, VariationMethod: c.VariationMethod,
+	})
+}
+
 func TestGoldenInspireNoise(t *testing.T) {
 	var file struct {
 		Cases []inspireCase `json:"cases"`
@@ -225,11 +236,7 @@ func TestGoldenInspireNoise(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d: %v", ci, err)
 		}
-		got, err := Prepare(Params{
-			Shape: c.Shape, Seed: c.Seed, BatchIndex: c.BatchIndex, Device: dev,
-			BatchSeedMode: c.BatchSeedMode, VariationSeed: c.VariationSeed,
-			VariationStrength: c.VariationStrength, VariationMethod: c.VariationMethod,
-		})
+		got, err := c.prepare(dev)
 		name := inspireName(ci, c)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
