@@ -2,16 +2,18 @@
 
 #include "textflag.h"
 
-// AVX2 forms of the elementwise kernels of khelpers.go, 8 float32 lanes,
-// the same single-precision operations in the same order as the Go loops
-// of khelpers_kernels.go: every product is a VMULPS rounded on its own
-// before the VADDPS/VSUBPS that uses it (never an FMA), and every quotient
-// a VDIVPS (IEEE correctly rounded, the bits of the scalar division).
-// n is a positive multiple of 8; the Go code does the tail.
+// AVX2 (8 float32 lanes) and AVX-512 (16 lanes) forms of the elementwise
+// kernels of khelpers.go: the same single-precision operations in the same
+// order as the Go loops of khelpers_kernels.go. Every product is a VMULPS
+// rounded on its own before the VADDPS/VSUBPS that uses it (never an FMA),
+// and every quotient a VDIVPS (IEEE correctly rounded, the bits of the
+// scalar division).
+// n is a positive multiple of the lane count; the Go code does the tail.
 //
 // Go assembler operand order: VSUBPS b, a, dst computes dst = a - b.
-// Loop structure: 32 elements (4 independent registers) per iteration
-// while at least 32 remain, then 8 at a time.
+// Loop structure: 4 independent vectors per iteration while at least 4
+// vectors remain, then one at a time. The AVX-512 form of each kernel is
+// the AVX2 one with Z for Y registers.
 
 // func toDAVX2(d, x, den *float32, n int, s float32)
 // d = (x - den) / s.
@@ -24,9 +26,9 @@ TEXT ·toDAVX2(SB), NOSPLIT, $0-36
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   toD_loop8
+	JZ   toDAVX2_loop1
 
-toD_loop32:
+toDAVX2_loop4:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VSUBPS 0(DX)(AX*4), Y0, Y0
 	VDIVPS Y15, Y0, Y0
@@ -45,20 +47,68 @@ toD_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  toD_loop32
+	JLT  toDAVX2_loop4
 	CMPQ AX, CX
-	JGE  toD_done
+	JGE  toDAVX2_done
 
-toD_loop8:
+toDAVX2_loop1:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VSUBPS 0(DX)(AX*4), Y0, Y0
 	VDIVPS Y15, Y0, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  toD_loop8
+	JLT  toDAVX2_loop1
 
-toD_done:
+toDAVX2_done:
+	VZEROUPPER
+	RET
+
+// func toDAVX512(d, x, den *float32, n int, s float32)
+TEXT ·toDAVX512(SB), NOSPLIT, $0-36
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ den+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS s+32(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   toDAVX512_loop1
+
+toDAVX512_loop4:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VSUBPS 0(DX)(AX*4), Z0, Z0
+	VDIVPS Z15, Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VSUBPS 64(DX)(AX*4), Z1, Z1
+	VDIVPS Z15, Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VSUBPS 128(DX)(AX*4), Z2, Z2
+	VDIVPS Z15, Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VSUBPS 192(DX)(AX*4), Z3, Z3
+	VDIVPS Z15, Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  toDAVX512_loop4
+	CMPQ AX, CX
+	JGE  toDAVX512_done
+
+toDAVX512_loop1:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VSUBPS 0(DX)(AX*4), Z0, Z0
+	VDIVPS Z15, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  toDAVX512_loop1
+
+toDAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -73,9 +123,9 @@ TEXT ·addScaledAVX2(SB), NOSPLIT, $0-36
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   addScaled_loop8
+	JZ   addScaledAVX2_loop1
 
-addScaled_loop32:
+addScaledAVX2_loop4:
 	VMULPS 0(DX)(AX*4), Y15, Y0
 	VMOVUPS 0(SI)(AX*4), Y4
 	VADDPS Y0, Y4, Y0
@@ -94,20 +144,68 @@ addScaled_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  addScaled_loop32
+	JLT  addScaledAVX2_loop4
 	CMPQ AX, CX
-	JGE  addScaled_done
+	JGE  addScaledAVX2_done
 
-addScaled_loop8:
+addScaledAVX2_loop1:
 	VMULPS 0(DX)(AX*4), Y15, Y0
 	VMOVUPS 0(SI)(AX*4), Y4
 	VADDPS Y0, Y4, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  addScaled_loop8
+	JLT  addScaledAVX2_loop1
 
-addScaled_done:
+addScaledAVX2_done:
+	VZEROUPPER
+	RET
+
+// func addScaledAVX512(d, x, y *float32, n int, a float32)
+TEXT ·addScaledAVX512(SB), NOSPLIT, $0-36
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   addScaledAVX512_loop1
+
+addScaledAVX512_loop4:
+	VMULPS 0(DX)(AX*4), Z15, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMULPS 64(DX)(AX*4), Z15, Z1
+	VMOVUPS 64(SI)(AX*4), Z5
+	VADDPS Z1, Z5, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMULPS 128(DX)(AX*4), Z15, Z2
+	VMOVUPS 128(SI)(AX*4), Z6
+	VADDPS Z2, Z6, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMULPS 192(DX)(AX*4), Z15, Z3
+	VMOVUPS 192(SI)(AX*4), Z7
+	VADDPS Z3, Z7, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  addScaledAVX512_loop4
+	CMPQ AX, CX
+	JGE  addScaledAVX512_done
+
+addScaledAVX512_loop1:
+	VMULPS 0(DX)(AX*4), Z15, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  addScaledAVX512_loop1
+
+addScaledAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -122,9 +220,9 @@ TEXT ·subScaledAVX2(SB), NOSPLIT, $0-36
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   subScaled_loop8
+	JZ   subScaledAVX2_loop1
 
-subScaled_loop32:
+subScaledAVX2_loop4:
 	VMULPS 0(DX)(AX*4), Y15, Y4
 	VMOVUPS 0(SI)(AX*4), Y0
 	VSUBPS Y4, Y0, Y0
@@ -143,20 +241,68 @@ subScaled_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  subScaled_loop32
+	JLT  subScaledAVX2_loop4
 	CMPQ AX, CX
-	JGE  subScaled_done
+	JGE  subScaledAVX2_done
 
-subScaled_loop8:
+subScaledAVX2_loop1:
 	VMULPS 0(DX)(AX*4), Y15, Y4
 	VMOVUPS 0(SI)(AX*4), Y0
 	VSUBPS Y4, Y0, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  subScaled_loop8
+	JLT  subScaledAVX2_loop1
 
-subScaled_done:
+subScaledAVX2_done:
+	VZEROUPPER
+	RET
+
+// func subScaledAVX512(d, x, y *float32, n int, a float32)
+TEXT ·subScaledAVX512(SB), NOSPLIT, $0-36
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   subScaledAVX512_loop1
+
+subScaledAVX512_loop4:
+	VMULPS 0(DX)(AX*4), Z15, Z4
+	VMOVUPS 0(SI)(AX*4), Z0
+	VSUBPS Z4, Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMULPS 64(DX)(AX*4), Z15, Z5
+	VMOVUPS 64(SI)(AX*4), Z1
+	VSUBPS Z5, Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMULPS 128(DX)(AX*4), Z15, Z6
+	VMOVUPS 128(SI)(AX*4), Z2
+	VSUBPS Z6, Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMULPS 192(DX)(AX*4), Z15, Z7
+	VMOVUPS 192(SI)(AX*4), Z3
+	VSUBPS Z7, Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  subScaledAVX512_loop4
+	CMPQ AX, CX
+	JGE  subScaledAVX512_done
+
+subScaledAVX512_loop1:
+	VMULPS 0(DX)(AX*4), Z15, Z4
+	VMOVUPS 0(SI)(AX*4), Z0
+	VSUBPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  subScaledAVX512_loop1
+
+subScaledAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -170,9 +316,9 @@ TEXT ·scaleAVX2(SB), NOSPLIT, $0-28
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   scale_loop8
+	JZ   scaleAVX2_loop1
 
-scale_loop32:
+scaleAVX2_loop4:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VMULPS Y15, Y0, Y0
 	VMOVUPS Y0, 0(DI)(AX*4)
@@ -187,19 +333,61 @@ scale_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  scale_loop32
+	JLT  scaleAVX2_loop4
 	CMPQ AX, CX
-	JGE  scale_done
+	JGE  scaleAVX2_done
 
-scale_loop8:
+scaleAVX2_loop1:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VMULPS Y15, Y0, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  scale_loop8
+	JLT  scaleAVX2_loop1
 
-scale_done:
+scaleAVX2_done:
+	VZEROUPPER
+	RET
+
+// func scaleAVX512(d, x *float32, n int, a float32)
+TEXT ·scaleAVX512(SB), NOSPLIT, $0-28
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   scaleAVX512_loop1
+
+scaleAVX512_loop4:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMULPS Z15, Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMULPS Z15, Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMULPS Z15, Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMULPS Z15, Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  scaleAVX512_loop4
+	CMPQ AX, CX
+	JGE  scaleAVX512_done
+
+scaleAVX512_loop1:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMULPS Z15, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  scaleAVX512_loop1
+
+scaleAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -213,9 +401,9 @@ TEXT ·addAVX2(SB), NOSPLIT, $0-32
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   add_loop8
+	JZ   addAVX2_loop1
 
-add_loop32:
+addAVX2_loop4:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VADDPS 0(DX)(AX*4), Y0, Y0
 	VMOVUPS Y0, 0(DI)(AX*4)
@@ -230,19 +418,61 @@ add_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  add_loop32
+	JLT  addAVX2_loop4
 	CMPQ AX, CX
-	JGE  add_done
+	JGE  addAVX2_done
 
-add_loop8:
+addAVX2_loop1:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VADDPS 0(DX)(AX*4), Y0, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  add_loop8
+	JLT  addAVX2_loop1
 
-add_done:
+addAVX2_done:
+	VZEROUPPER
+	RET
+
+// func addAVX512(d, x, y *float32, n int)
+TEXT ·addAVX512(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   addAVX512_loop1
+
+addAVX512_loop4:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VADDPS 0(DX)(AX*4), Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VADDPS 64(DX)(AX*4), Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VADDPS 128(DX)(AX*4), Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VADDPS 192(DX)(AX*4), Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  addAVX512_loop4
+	CMPQ AX, CX
+	JGE  addAVX512_done
+
+addAVX512_loop1:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VADDPS 0(DX)(AX*4), Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  addAVX512_loop1
+
+addAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -256,9 +486,9 @@ TEXT ·subAVX2(SB), NOSPLIT, $0-32
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   sub_loop8
+	JZ   subAVX2_loop1
 
-sub_loop32:
+subAVX2_loop4:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VSUBPS 0(DX)(AX*4), Y0, Y0
 	VMOVUPS Y0, 0(DI)(AX*4)
@@ -273,19 +503,61 @@ sub_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  sub_loop32
+	JLT  subAVX2_loop4
 	CMPQ AX, CX
-	JGE  sub_done
+	JGE  subAVX2_done
 
-sub_loop8:
+subAVX2_loop1:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VSUBPS 0(DX)(AX*4), Y0, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  sub_loop8
+	JLT  subAVX2_loop1
 
-sub_done:
+subAVX2_done:
+	VZEROUPPER
+	RET
+
+// func subAVX512(d, x, y *float32, n int)
+TEXT ·subAVX512(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   subAVX512_loop1
+
+subAVX512_loop4:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VSUBPS 0(DX)(AX*4), Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VSUBPS 64(DX)(AX*4), Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VSUBPS 128(DX)(AX*4), Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VSUBPS 192(DX)(AX*4), Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  subAVX512_loop4
+	CMPQ AX, CX
+	JGE  subAVX512_done
+
+subAVX512_loop1:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VSUBPS 0(DX)(AX*4), Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  subAVX512_loop1
+
+subAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -301,9 +573,9 @@ TEXT ·lin2AVX2(SB), NOSPLIT, $0-40
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   lin2_loop8
+	JZ   lin2AVX2_loop1
 
-lin2_loop32:
+lin2AVX2_loop4:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VMULPS Y0, Y14, Y0
 	VMOVUPS 0(DX)(AX*4), Y4
@@ -330,11 +602,11 @@ lin2_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  lin2_loop32
+	JLT  lin2AVX2_loop4
 	CMPQ AX, CX
-	JGE  lin2_done
+	JGE  lin2AVX2_done
 
-lin2_loop8:
+lin2AVX2_loop1:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VMULPS Y0, Y14, Y0
 	VMOVUPS 0(DX)(AX*4), Y4
@@ -343,9 +615,68 @@ lin2_loop8:
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  lin2_loop8
+	JLT  lin2AVX2_loop1
 
-lin2_done:
+lin2AVX2_done:
+	VZEROUPPER
+	RET
+
+// func lin2AVX512(d, x, y *float32, n int, a, b float32)
+TEXT ·lin2AVX512(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Z14
+	VBROADCASTSS b+36(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   lin2AVX512_loop1
+
+lin2AVX512_loop4:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMULPS Z0, Z14, Z0
+	VMOVUPS 0(DX)(AX*4), Z4
+	VMULPS Z4, Z15, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMULPS Z1, Z14, Z1
+	VMOVUPS 64(DX)(AX*4), Z5
+	VMULPS Z5, Z15, Z5
+	VADDPS Z5, Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMULPS Z2, Z14, Z2
+	VMOVUPS 128(DX)(AX*4), Z6
+	VMULPS Z6, Z15, Z6
+	VADDPS Z6, Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMULPS Z3, Z14, Z3
+	VMOVUPS 192(DX)(AX*4), Z7
+	VMULPS Z7, Z15, Z7
+	VADDPS Z7, Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  lin2AVX512_loop4
+	CMPQ AX, CX
+	JGE  lin2AVX512_done
+
+lin2AVX512_loop1:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMULPS Z0, Z14, Z0
+	VMOVUPS 0(DX)(AX*4), Z4
+	VMULPS Z4, Z15, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  lin2AVX512_loop1
+
+lin2AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -361,9 +692,9 @@ TEXT ·lin2SubAVX2(SB), NOSPLIT, $0-40
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   lin2Sub_loop8
+	JZ   lin2SubAVX2_loop1
 
-lin2Sub_loop32:
+lin2SubAVX2_loop4:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VMULPS Y0, Y14, Y0
 	VMOVUPS 0(DX)(AX*4), Y4
@@ -390,11 +721,11 @@ lin2Sub_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  lin2Sub_loop32
+	JLT  lin2SubAVX2_loop4
 	CMPQ AX, CX
-	JGE  lin2Sub_done
+	JGE  lin2SubAVX2_done
 
-lin2Sub_loop8:
+lin2SubAVX2_loop1:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VMULPS Y0, Y14, Y0
 	VMOVUPS 0(DX)(AX*4), Y4
@@ -403,9 +734,68 @@ lin2Sub_loop8:
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  lin2Sub_loop8
+	JLT  lin2SubAVX2_loop1
 
-lin2Sub_done:
+lin2SubAVX2_done:
+	VZEROUPPER
+	RET
+
+// func lin2SubAVX512(d, x, y *float32, n int, a, b float32)
+TEXT ·lin2SubAVX512(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Z14
+	VBROADCASTSS b+36(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   lin2SubAVX512_loop1
+
+lin2SubAVX512_loop4:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMULPS Z0, Z14, Z0
+	VMOVUPS 0(DX)(AX*4), Z4
+	VMULPS Z4, Z15, Z4
+	VSUBPS Z4, Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMULPS Z1, Z14, Z1
+	VMOVUPS 64(DX)(AX*4), Z5
+	VMULPS Z5, Z15, Z5
+	VSUBPS Z5, Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMULPS Z2, Z14, Z2
+	VMOVUPS 128(DX)(AX*4), Z6
+	VMULPS Z6, Z15, Z6
+	VSUBPS Z6, Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMULPS Z3, Z14, Z3
+	VMOVUPS 192(DX)(AX*4), Z7
+	VMULPS Z7, Z15, Z7
+	VSUBPS Z7, Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  lin2SubAVX512_loop4
+	CMPQ AX, CX
+	JGE  lin2SubAVX512_done
+
+lin2SubAVX512_loop1:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VMULPS Z0, Z14, Z0
+	VMOVUPS 0(DX)(AX*4), Z4
+	VMULPS Z4, Z15, Z4
+	VSUBPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  lin2SubAVX512_loop1
+
+lin2SubAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -421,9 +811,9 @@ TEXT ·addScaled2AVX2(SB), NOSPLIT, $0-40
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   addScaled2_loop8
+	JZ   addScaled2AVX2_loop1
 
-addScaled2_loop32:
+addScaled2AVX2_loop4:
 	VMOVUPS 0(DX)(AX*4), Y0
 	VMULPS Y14, Y0, Y0
 	VMULPS Y15, Y0, Y0
@@ -450,11 +840,11 @@ addScaled2_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  addScaled2_loop32
+	JLT  addScaled2AVX2_loop4
 	CMPQ AX, CX
-	JGE  addScaled2_done
+	JGE  addScaled2AVX2_done
 
-addScaled2_loop8:
+addScaled2AVX2_loop1:
 	VMOVUPS 0(DX)(AX*4), Y0
 	VMULPS Y14, Y0, Y0
 	VMULPS Y15, Y0, Y0
@@ -463,9 +853,68 @@ addScaled2_loop8:
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  addScaled2_loop8
+	JLT  addScaled2AVX2_loop1
 
-addScaled2_done:
+addScaled2AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addScaled2AVX512(d, x, y *float32, n int, a, b float32)
+TEXT ·addScaled2AVX512(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS a+32(FP), Z14
+	VBROADCASTSS b+36(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   addScaled2AVX512_loop1
+
+addScaled2AVX512_loop4:
+	VMOVUPS 0(DX)(AX*4), Z0
+	VMULPS Z14, Z0, Z0
+	VMULPS Z15, Z0, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(DX)(AX*4), Z1
+	VMULPS Z14, Z1, Z1
+	VMULPS Z15, Z1, Z1
+	VMOVUPS 64(SI)(AX*4), Z5
+	VADDPS Z1, Z5, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(DX)(AX*4), Z2
+	VMULPS Z14, Z2, Z2
+	VMULPS Z15, Z2, Z2
+	VMOVUPS 128(SI)(AX*4), Z6
+	VADDPS Z2, Z6, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(DX)(AX*4), Z3
+	VMULPS Z14, Z3, Z3
+	VMULPS Z15, Z3, Z3
+	VMOVUPS 192(SI)(AX*4), Z7
+	VADDPS Z3, Z7, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  addScaled2AVX512_loop4
+	CMPQ AX, CX
+	JGE  addScaled2AVX512_done
+
+addScaled2AVX512_loop1:
+	VMOVUPS 0(DX)(AX*4), Z0
+	VMULPS Z14, Z0, Z0
+	VMULPS Z15, Z0, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  addScaled2AVX512_loop1
+
+addScaled2AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -479,9 +928,9 @@ TEXT ·divAVX2(SB), NOSPLIT, $0-28
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   div_loop8
+	JZ   divAVX2_loop1
 
-div_loop32:
+divAVX2_loop4:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VDIVPS Y15, Y0, Y0
 	VMOVUPS Y0, 0(DI)(AX*4)
@@ -496,19 +945,61 @@ div_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  div_loop32
+	JLT  divAVX2_loop4
 	CMPQ AX, CX
-	JGE  div_done
+	JGE  divAVX2_done
 
-div_loop8:
+divAVX2_loop1:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VDIVPS Y15, Y0, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  div_loop8
+	JLT  divAVX2_loop1
 
-div_done:
+divAVX2_done:
+	VZEROUPPER
+	RET
+
+// func divAVX512(d, x *float32, n int, a float32)
+TEXT ·divAVX512(SB), NOSPLIT, $0-28
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   divAVX512_loop1
+
+divAVX512_loop4:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VDIVPS Z15, Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VDIVPS Z15, Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VDIVPS Z15, Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VDIVPS Z15, Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  divAVX512_loop4
+	CMPQ AX, CX
+	JGE  divAVX512_done
+
+divAVX512_loop1:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VDIVPS Z15, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  divAVX512_loop1
+
+divAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -525,9 +1016,9 @@ TEXT ·mean2AVX2(SB), NOSPLIT, $0-32
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   mean2_loop8
+	JZ   mean2AVX2_loop1
 
-mean2_loop32:
+mean2AVX2_loop4:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VADDPS 0(DX)(AX*4), Y0, Y0
 	VMULPS Y15, Y0, Y0
@@ -546,20 +1037,70 @@ mean2_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  mean2_loop32
+	JLT  mean2AVX2_loop4
 	CMPQ AX, CX
-	JGE  mean2_done
+	JGE  mean2AVX2_done
 
-mean2_loop8:
+mean2AVX2_loop1:
 	VMOVUPS 0(SI)(AX*4), Y0
 	VADDPS 0(DX)(AX*4), Y0, Y0
 	VMULPS Y15, Y0, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  mean2_loop8
+	JLT  mean2AVX2_loop1
 
-mean2_done:
+mean2AVX2_done:
+	VZEROUPPER
+	RET
+
+// func mean2AVX512(d, x, y *float32, n int)
+TEXT ·mean2AVX512(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVL $0x3f000000, BX // 0.5
+	MOVQ BX, X15
+	VBROADCASTSS X15, Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   mean2AVX512_loop1
+
+mean2AVX512_loop4:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VADDPS 0(DX)(AX*4), Z0, Z0
+	VMULPS Z15, Z0, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VADDPS 64(DX)(AX*4), Z1, Z1
+	VMULPS Z15, Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VADDPS 128(DX)(AX*4), Z2, Z2
+	VMULPS Z15, Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VADDPS 192(DX)(AX*4), Z3, Z3
+	VMULPS Z15, Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  mean2AVX512_loop4
+	CMPQ AX, CX
+	JGE  mean2AVX512_done
+
+mean2AVX512_loop1:
+	VMOVUPS 0(SI)(AX*4), Z0
+	VADDPS 0(DX)(AX*4), Z0, Z0
+	VMULPS Z15, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  mean2AVX512_loop1
+
+mean2AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -577,9 +1118,9 @@ TEXT ·addLinComb2AVX2(SB), NOSPLIT, $0-48
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   addLinComb2_loop8
+	JZ   addLinComb2AVX2_loop1
 
-addLinComb2_loop32:
+addLinComb2AVX2_loop4:
 	VMOVUPS 0(DX)(AX*4), Y0
 	VMULPS Y0, Y12, Y0
 	VMOVUPS 0(R8)(AX*4), Y4
@@ -614,11 +1155,11 @@ addLinComb2_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  addLinComb2_loop32
+	JLT  addLinComb2AVX2_loop4
 	CMPQ AX, CX
-	JGE  addLinComb2_done
+	JGE  addLinComb2AVX2_done
 
-addLinComb2_loop8:
+addLinComb2AVX2_loop1:
 	VMOVUPS 0(DX)(AX*4), Y0
 	VMULPS Y0, Y12, Y0
 	VMOVUPS 0(R8)(AX*4), Y4
@@ -629,9 +1170,80 @@ addLinComb2_loop8:
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  addLinComb2_loop8
+	JLT  addLinComb2AVX2_loop1
 
-addLinComb2_done:
+addLinComb2AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addLinComb2AVX512(d, x, t0, t1 *float32, n int, c *[4]float32)
+TEXT ·addLinComb2AVX512(SB), NOSPLIT, $0-48
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ t0+16(FP), DX
+	MOVQ t1+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ c+40(FP), BX
+	VBROADCASTSS 0(BX), Z12
+	VBROADCASTSS 4(BX), Z13
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   addLinComb2AVX512_loop1
+
+addLinComb2AVX512_loop4:
+	VMOVUPS 0(DX)(AX*4), Z0
+	VMULPS Z0, Z12, Z0
+	VMOVUPS 0(R8)(AX*4), Z4
+	VMULPS Z4, Z13, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(DX)(AX*4), Z1
+	VMULPS Z1, Z12, Z1
+	VMOVUPS 64(R8)(AX*4), Z5
+	VMULPS Z5, Z13, Z5
+	VADDPS Z5, Z1, Z1
+	VMOVUPS 64(SI)(AX*4), Z5
+	VADDPS Z1, Z5, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(DX)(AX*4), Z2
+	VMULPS Z2, Z12, Z2
+	VMOVUPS 128(R8)(AX*4), Z6
+	VMULPS Z6, Z13, Z6
+	VADDPS Z6, Z2, Z2
+	VMOVUPS 128(SI)(AX*4), Z6
+	VADDPS Z2, Z6, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(DX)(AX*4), Z3
+	VMULPS Z3, Z12, Z3
+	VMOVUPS 192(R8)(AX*4), Z7
+	VMULPS Z7, Z13, Z7
+	VADDPS Z7, Z3, Z3
+	VMOVUPS 192(SI)(AX*4), Z7
+	VADDPS Z3, Z7, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  addLinComb2AVX512_loop4
+	CMPQ AX, CX
+	JGE  addLinComb2AVX512_done
+
+addLinComb2AVX512_loop1:
+	VMOVUPS 0(DX)(AX*4), Z0
+	VMULPS Z0, Z12, Z0
+	VMOVUPS 0(R8)(AX*4), Z4
+	VMULPS Z4, Z13, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  addLinComb2AVX512_loop1
+
+addLinComb2AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -651,9 +1263,9 @@ TEXT ·addLinComb3AVX2(SB), NOSPLIT, $0-56
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   addLinComb3_loop8
+	JZ   addLinComb3AVX2_loop1
 
-addLinComb3_loop32:
+addLinComb3AVX2_loop4:
 	VMOVUPS 0(DX)(AX*4), Y0
 	VMULPS Y0, Y12, Y0
 	VMOVUPS 0(R8)(AX*4), Y4
@@ -700,11 +1312,11 @@ addLinComb3_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  addLinComb3_loop32
+	JLT  addLinComb3AVX2_loop4
 	CMPQ AX, CX
-	JGE  addLinComb3_done
+	JGE  addLinComb3AVX2_done
 
-addLinComb3_loop8:
+addLinComb3AVX2_loop1:
 	VMOVUPS 0(DX)(AX*4), Y0
 	VMULPS Y0, Y12, Y0
 	VMOVUPS 0(R8)(AX*4), Y4
@@ -718,9 +1330,97 @@ addLinComb3_loop8:
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  addLinComb3_loop8
+	JLT  addLinComb3AVX2_loop1
 
-addLinComb3_done:
+addLinComb3AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addLinComb3AVX512(d, x, t0, t1, t2 *float32, n int, c *[4]float32)
+TEXT ·addLinComb3AVX512(SB), NOSPLIT, $0-56
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ t0+16(FP), DX
+	MOVQ t1+24(FP), R8
+	MOVQ t2+32(FP), R9
+	MOVQ n+40(FP), CX
+	MOVQ c+48(FP), BX
+	VBROADCASTSS 0(BX), Z12
+	VBROADCASTSS 4(BX), Z13
+	VBROADCASTSS 8(BX), Z14
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   addLinComb3AVX512_loop1
+
+addLinComb3AVX512_loop4:
+	VMOVUPS 0(DX)(AX*4), Z0
+	VMULPS Z0, Z12, Z0
+	VMOVUPS 0(R8)(AX*4), Z4
+	VMULPS Z4, Z13, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(R9)(AX*4), Z4
+	VMULPS Z4, Z14, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(DX)(AX*4), Z1
+	VMULPS Z1, Z12, Z1
+	VMOVUPS 64(R8)(AX*4), Z5
+	VMULPS Z5, Z13, Z5
+	VADDPS Z5, Z1, Z1
+	VMOVUPS 64(R9)(AX*4), Z5
+	VMULPS Z5, Z14, Z5
+	VADDPS Z5, Z1, Z1
+	VMOVUPS 64(SI)(AX*4), Z5
+	VADDPS Z1, Z5, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(DX)(AX*4), Z2
+	VMULPS Z2, Z12, Z2
+	VMOVUPS 128(R8)(AX*4), Z6
+	VMULPS Z6, Z13, Z6
+	VADDPS Z6, Z2, Z2
+	VMOVUPS 128(R9)(AX*4), Z6
+	VMULPS Z6, Z14, Z6
+	VADDPS Z6, Z2, Z2
+	VMOVUPS 128(SI)(AX*4), Z6
+	VADDPS Z2, Z6, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(DX)(AX*4), Z3
+	VMULPS Z3, Z12, Z3
+	VMOVUPS 192(R8)(AX*4), Z7
+	VMULPS Z7, Z13, Z7
+	VADDPS Z7, Z3, Z3
+	VMOVUPS 192(R9)(AX*4), Z7
+	VMULPS Z7, Z14, Z7
+	VADDPS Z7, Z3, Z3
+	VMOVUPS 192(SI)(AX*4), Z7
+	VADDPS Z3, Z7, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  addLinComb3AVX512_loop4
+	CMPQ AX, CX
+	JGE  addLinComb3AVX512_done
+
+addLinComb3AVX512_loop1:
+	VMOVUPS 0(DX)(AX*4), Z0
+	VMULPS Z0, Z12, Z0
+	VMOVUPS 0(R8)(AX*4), Z4
+	VMULPS Z4, Z13, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(R9)(AX*4), Z4
+	VMULPS Z4, Z14, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  addLinComb3AVX512_loop1
+
+addLinComb3AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -742,9 +1442,9 @@ TEXT ·addLinComb4AVX2(SB), NOSPLIT, $0-64
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $~31, BX
-	JZ   addLinComb4_loop8
+	JZ   addLinComb4AVX2_loop1
 
-addLinComb4_loop32:
+addLinComb4AVX2_loop4:
 	VMOVUPS 0(DX)(AX*4), Y0
 	VMULPS Y0, Y12, Y0
 	VMOVUPS 0(R8)(AX*4), Y4
@@ -803,11 +1503,11 @@ addLinComb4_loop32:
 	VMOVUPS Y3, 96(DI)(AX*4)
 	ADDQ $32, AX
 	CMPQ AX, BX
-	JLT  addLinComb4_loop32
+	JLT  addLinComb4AVX2_loop4
 	CMPQ AX, CX
-	JGE  addLinComb4_done
+	JGE  addLinComb4AVX2_done
 
-addLinComb4_loop8:
+addLinComb4AVX2_loop1:
 	VMOVUPS 0(DX)(AX*4), Y0
 	VMULPS Y0, Y12, Y0
 	VMOVUPS 0(R8)(AX*4), Y4
@@ -824,8 +1524,113 @@ addLinComb4_loop8:
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
 	CMPQ AX, CX
-	JLT  addLinComb4_loop8
+	JLT  addLinComb4AVX2_loop1
 
-addLinComb4_done:
+addLinComb4AVX2_done:
+	VZEROUPPER
+	RET
+
+// func addLinComb4AVX512(d, x, t0, t1, t2, t3 *float32, n int, c *[4]float32)
+TEXT ·addLinComb4AVX512(SB), NOSPLIT, $0-64
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ t0+16(FP), DX
+	MOVQ t1+24(FP), R8
+	MOVQ t2+32(FP), R9
+	MOVQ t3+40(FP), R10
+	MOVQ n+48(FP), CX
+	MOVQ c+56(FP), BX
+	VBROADCASTSS 0(BX), Z12
+	VBROADCASTSS 4(BX), Z13
+	VBROADCASTSS 8(BX), Z14
+	VBROADCASTSS 12(BX), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~63, BX
+	JZ   addLinComb4AVX512_loop1
+
+addLinComb4AVX512_loop4:
+	VMOVUPS 0(DX)(AX*4), Z0
+	VMULPS Z0, Z12, Z0
+	VMOVUPS 0(R8)(AX*4), Z4
+	VMULPS Z4, Z13, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(R9)(AX*4), Z4
+	VMULPS Z4, Z14, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(R10)(AX*4), Z4
+	VMULPS Z4, Z15, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, 0(DI)(AX*4)
+	VMOVUPS 64(DX)(AX*4), Z1
+	VMULPS Z1, Z12, Z1
+	VMOVUPS 64(R8)(AX*4), Z5
+	VMULPS Z5, Z13, Z5
+	VADDPS Z5, Z1, Z1
+	VMOVUPS 64(R9)(AX*4), Z5
+	VMULPS Z5, Z14, Z5
+	VADDPS Z5, Z1, Z1
+	VMOVUPS 64(R10)(AX*4), Z5
+	VMULPS Z5, Z15, Z5
+	VADDPS Z5, Z1, Z1
+	VMOVUPS 64(SI)(AX*4), Z5
+	VADDPS Z1, Z5, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(DX)(AX*4), Z2
+	VMULPS Z2, Z12, Z2
+	VMOVUPS 128(R8)(AX*4), Z6
+	VMULPS Z6, Z13, Z6
+	VADDPS Z6, Z2, Z2
+	VMOVUPS 128(R9)(AX*4), Z6
+	VMULPS Z6, Z14, Z6
+	VADDPS Z6, Z2, Z2
+	VMOVUPS 128(R10)(AX*4), Z6
+	VMULPS Z6, Z15, Z6
+	VADDPS Z6, Z2, Z2
+	VMOVUPS 128(SI)(AX*4), Z6
+	VADDPS Z2, Z6, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(DX)(AX*4), Z3
+	VMULPS Z3, Z12, Z3
+	VMOVUPS 192(R8)(AX*4), Z7
+	VMULPS Z7, Z13, Z7
+	VADDPS Z7, Z3, Z3
+	VMOVUPS 192(R9)(AX*4), Z7
+	VMULPS Z7, Z14, Z7
+	VADDPS Z7, Z3, Z3
+	VMOVUPS 192(R10)(AX*4), Z7
+	VMULPS Z7, Z15, Z7
+	VADDPS Z7, Z3, Z3
+	VMOVUPS 192(SI)(AX*4), Z7
+	VADDPS Z3, Z7, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT  addLinComb4AVX512_loop4
+	CMPQ AX, CX
+	JGE  addLinComb4AVX512_done
+
+addLinComb4AVX512_loop1:
+	VMOVUPS 0(DX)(AX*4), Z0
+	VMULPS Z0, Z12, Z0
+	VMOVUPS 0(R8)(AX*4), Z4
+	VMULPS Z4, Z13, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(R9)(AX*4), Z4
+	VMULPS Z4, Z14, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(R10)(AX*4), Z4
+	VMULPS Z4, Z15, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS 0(SI)(AX*4), Z4
+	VADDPS Z0, Z4, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, CX
+	JLT  addLinComb4AVX512_loop1
+
+addLinComb4AVX512_done:
 	VZEROUPPER
 	RET

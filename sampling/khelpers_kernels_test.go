@@ -75,8 +75,11 @@ func kernelLengths() []int {
 // TestKernelsAsmMatchGo checks that every dispatching kernel (assembly over
 // the prefix it handles, Go over the rest) equals the plain Go loop bit for
 // bit, for every length 0..70 and some large ones, with and without dst
-// aliasing the first input. With -tags purego both sides are Go.
-func TestKernelsAsmMatchGo(t *testing.T) {
+// aliasing the first input. With -tags purego both sides are Go; on amd64
+// TestKernelsEveryISA repeats it for each instruction set the CPU has.
+func TestKernelsAsmMatchGo(t *testing.T) { checkKernelsMatchGo(t) }
+
+func checkKernelsMatchGo(t *testing.T) {
 	type kernel struct {
 		name   string
 		inputs int // slices read besides dst
