@@ -92,9 +92,8 @@ func promptCases() []badCase {
 		p("steps is a fraction string", promptWith("3", "steps", "1.5"), failed),
 		p("cfg is an object", promptWith("3", "cfg", map[string]any{"x": 1}), failed),
 		p("seed 2^64", rawPromptWith("3", "seed", "18446744073709551616"), failed),
-		// A number beyond float64 ("seed": 1e400) is left out: its 400
-		// answer has an empty body until validation's error body can carry
-		// the value.
+		p("seed 1e400", rawPromptWith("3", "seed", "1e400"), failed),
+		p("seed -1e400", rawPromptWith("3", "seed", "-1e400"), failed),
 		p("seed -1", promptWith("3", "seed", -1), failed),
 		p("steps 1e20", rawPromptWith("3", "steps", "1e20"), failed),
 		p("steps 10001", promptWith("3", "steps", 10001), failed),

@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"runtime/debug"
 	"strings"
 
@@ -229,7 +231,7 @@ func (v *validator) link(n *Node, decl *nodes.Input, val any) (reason *Error, ok
 		if len(raw) != 2 {
 			return newError("bad_linked_input", "Bad linked input, must be a length-2 list of [node_id, slot_index]",
 				decl.Name, map[string]any{"input_name": decl.Name, "input_config": v.inputConfig(decl),
-					"received_value": normalize(raw)}), false, nil
+					"received_value": receivedValue(raw, normalize(raw))}), false, nil
 		}
 		return nil, false, &exception{typ: "TypeError", msg: fmt.Sprintf(
 			"input %q: a link must be [node_id string, output slot index], got %s", decl.Name, pyRepr(normalize(raw)))}
@@ -272,7 +274,8 @@ func (v *validator) link(n *Node, decl *nodes.Input, val any) (reason *Error, ok
 // literal unwraps, coerces and range-checks a widget value, writing the
 // coerced value back into the prompt.
 func (v *validator) literal(decl *nodes.Input, in *Input) *Error {
-	val := normalize(in.Value)
+	raw := in.Value
+	val := normalize(raw)
 	if m, ok := val.(map[string]any); ok {
 		if inner, has := m["__value__"]; has {
 			val = inner
@@ -286,7 +289,7 @@ func (v *validator) literal(decl *nodes.Input, in *Input) *Error {
 			fmt.Sprintf("Failed to convert an input value to a %s value", decl.Type),
 			fmt.Sprintf("%s, %s, %s", decl.Name, pyStr(val), err),
 			map[string]any{"input_name": decl.Name, "input_config": v.inputConfig(decl),
-				"received_value": val, "exception_message": err.Error()})
+				"received_value": receivedValue(raw, val), "exception_message": err.Error()})
 	}
 	if isScalarType(decl.Type) {
 		in.dirty = true
@@ -297,14 +300,14 @@ func (v *validator) literal(decl *nodes.Input, in *Input) *Error {
 		if c, ok := pyCompare(val, min); ok && c < 0 {
 			return newError("value_smaller_than_min",
 				fmt.Sprintf("Value %s smaller than min of %s", pyStr(val), pyStr(normalizeOption(min))), decl.Name,
-				map[string]any{"input_name": decl.Name, "input_config": v.inputConfig(decl), "received_value": val})
+				map[string]any{"input_name": decl.Name, "input_config": v.inputConfig(decl), "received_value": receivedValue(raw, val)})
 		}
 	}
 	if max, has := decl.Options["max"]; has {
 		if c, ok := pyCompare(val, max); ok && c > 0 {
 			return newError("value_bigger_than_max",
 				fmt.Sprintf("Value %s bigger than max of %s", pyStr(val), pyStr(normalizeOption(max))), decl.Name,
-				map[string]any{"input_name": decl.Name, "input_config": v.inputConfig(decl), "received_value": val})
+				map[string]any{"input_name": decl.Name, "input_config": v.inputConfig(decl), "received_value": receivedValue(raw, val)})
 		}
 	}
 	if decl.IsCombo() {
@@ -322,9 +325,47 @@ func (v *validator) literal(decl *nodes.Input, in *Input) *Error {
 		}
 		return newError("value_not_in_list", "Value not in list",
 			fmt.Sprintf("%s: '%s' not in %s", decl.Name, pyStr(val), list),
-			map[string]any{"input_name": decl.Name, "input_config": config, "received_value": val})
+			map[string]any{"input_name": decl.Name, "input_config": config, "received_value": receivedValue(raw, val)})
 	}
 	return nil
+}
+
+// receivedValue is a reason's received_value: the value as validated, or,
+// when that holds a number JSON cannot carry (a float64 overflowed to ±Inf,
+// e.g. "seed": 1e400), the JSON text that was received, as a string. The
+// answer names what the client sent, as ComfyUI's does, and stays valid
+// JSON (encoding/json refuses ±Inf and NaN).
+func receivedValue(raw, val any) any {
+	if jsonFinite(val) {
+		return val
+	}
+	if text, err := json.Marshal(raw); err == nil {
+		return string(text)
+	}
+	return pyRepr(val)
+}
+
+// jsonFinite reports whether v holds no ±Inf or NaN at any depth.
+func jsonFinite(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return !math.IsInf(x, 0) && !math.IsNaN(x)
+	case float32:
+		return jsonFinite(float64(x))
+	case []any:
+		for _, e := range x {
+			if !jsonFinite(e) {
+				return false
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if !jsonFinite(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isScalarType(t string) bool {

@@ -143,6 +143,38 @@ func TestValidateErrors(t *testing.T) {
 						"received_value": "abc", "exception_message": "invalid literal for int() with base 10: 'abc'"}}],
 					"dependent_outputs": ["2"], "class_type": "Const"}}}`,
 		},
+		// A number beyond float64 decodes to ±Inf, which JSON cannot
+		// carry: received_value is the JSON text that was sent.
+		{
+			name: "int beyond float64",
+			prompt: `{"1": {"class_type": "Const", "inputs": {"value": -1e400}},
+				"2": {"class_type": "Show", "inputs": {"value": ["1", 0]}}}`,
+			body: `{"error": {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "", "extra_info": {}},
+				"node_errors": {"1": {"errors": [{"type": "invalid_input_type", "message": "Failed to convert an input value to a INT value",
+					"details": "value, -inf, cannot convert float infinity to integer",
+					"extra_info": {"input_name": "value", "input_config": ["INT", {"default": 0, "min": 0, "max": 100}],
+						"received_value": "-1e400", "exception_message": "cannot convert float infinity to integer"}}],
+					"dependent_outputs": ["2"], "class_type": "Const"}}}`,
+		},
+		{
+			name: "float beyond float64 is above max",
+			prompt: `{"1": {"class_type": "Widgets", "inputs": {"f": 1E400, "s": "x", "b": true}},
+				"2": {"class_type": "Show", "inputs": {"value": ["1", 0]}}}`,
+			body: `{"error": {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation", "details": "", "extra_info": {}},
+				"node_errors": {"1": {"errors": [{"type": "value_bigger_than_max", "message": "Value inf bigger than max of 10.0",
+					"details": "f", "extra_info": {"input_name": "f", "input_config": ["FLOAT", {"min": 0.0, "max": 10.0}], "received_value": "1E400"}}],
+					"dependent_outputs": ["2"], "class_type": "Widgets"}}}`,
+		},
+		{
+			name:   "bad linked input holding a number beyond float64",
+			prompt: `{"2": {"class_type": "Show", "inputs": {"value": ["1", 1e400, 0]}}}`,
+			body: `{"error": {"type": "prompt_outputs_failed_validation", "message": "Prompt outputs failed validation",
+				"details": "Bad linked input, must be a length-2 list of [node_id, slot_index]: value", "extra_info": {}},
+				"node_errors": {"2": {"errors": [{"type": "bad_linked_input",
+					"message": "Bad linked input, must be a length-2 list of [node_id, slot_index]", "details": "value",
+					"extra_info": {"input_name": "value", "input_config": ["INT,FLOAT", {}], "received_value": "[\"1\",1e400,0]"}}],
+					"dependent_outputs": ["2"], "class_type": "Show"}}}`,
+		},
 		{
 			name: "invalid input type: null",
 			prompt: `{"1": {"class_type": "Const", "inputs": {"value": null}},

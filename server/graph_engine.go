@@ -21,11 +21,63 @@ func newGraphEngine(cfg Config) Engine {
 
 // errorBody is the 400 body for an error found before validation.
 func errorBody(e *graph.Error) []byte {
-	b, _ := json.Marshal(struct {
-		Error      *graph.Error   `json:"error"`
-		NodeErrors map[string]any `json:"node_errors"`
-	}{e, map[string]any{}})
+	return validationBody(e, nil)
+}
+
+// unencodableBody is the last-resort 400 body, should even the repaired
+// error not encode.
+const unencodableBody = `{"error": {"type": "invalid_prompt", "message": "Invalid prompt", ` +
+	`"details": "the validation error could not be encoded as JSON", "extra_info": {}}, "node_errors": {}}`
+
+// validationBody is ComfyUI's 400 body {"error", "node_errors"}. It is
+// always valid JSON: see encodableError.
+func validationBody(e *graph.Error, nodeErrors map[string]*graph.NodeError) []byte {
+	if nodeErrors == nil {
+		nodeErrors = map[string]*graph.NodeError{}
+	}
+	b, err := json.Marshal(struct {
+		Error      *graph.Error                `json:"error"`
+		NodeErrors map[string]*graph.NodeError `json:"node_errors"`
+	}{encodableError(e), encodableNodeErrors(nodeErrors)})
+	if err != nil {
+		return []byte(unencodableBody)
+	}
 	return b
+}
+
+// encodableNodeErrors returns nodeErrors with each reason passed through
+// encodableError (a copy only where one does not encode).
+func encodableNodeErrors(m map[string]*graph.NodeError) map[string]*graph.NodeError {
+	if _, err := json.Marshal(m); err == nil {
+		return m
+	}
+	out := make(map[string]*graph.NodeError, len(m))
+	for id, ne := range m {
+		c := *ne
+		c.Errors = make([]*graph.Error, len(ne.Errors))
+		for i, e := range ne.Errors {
+			c.Errors[i] = encodableError(e)
+		}
+		out[id] = &c
+	}
+	return out
+}
+
+// encodableError returns e, or, when its extra_info does not encode
+// (encoding/json refuses ±Inf and NaN; package graph avoids putting them
+// there, this is the backstop), a copy whose extra_info says why instead:
+// a client must never get a 400 with an empty body.
+func encodableError(e *graph.Error) *graph.Error {
+	if e == nil {
+		return nil
+	}
+	_, err := json.Marshal(e)
+	if err == nil {
+		return e
+	}
+	c := *e
+	c.ExtraInfo = map[string]any{"encoding_error": "extra_info could not be encoded as JSON: " + err.Error()}
+	return &c
 }
 
 func (g *graphEngine) Validate(prompt json.RawMessage, targets []string) Validation {
@@ -39,14 +91,16 @@ func (g *graphEngine) Validate(prompt json.RawMessage, targets []string) Validat
 	}
 	v := graph.Validate(g.cfg.Registry, g.cfg.Env, p, targets)
 	if !v.OK {
-		body, _ := json.Marshal(v.Body())
-		return Validation{Body: body}
+		return Validation{Body: validationBody(v.Error, v.NodeErrors)}
 	}
 	coerced, err := p.MarshalJSON()
 	if err != nil {
 		return Validation{Body: errorBody(&graph.Error{Type: "invalid_prompt", Message: "Invalid prompt", Details: err.Error(), ExtraInfo: map[string]any{}})}
 	}
-	nodeErrors, _ := json.Marshal(v.NodeErrors)
+	nodeErrors, err := json.Marshal(encodableNodeErrors(v.NodeErrors))
+	if err != nil {
+		nodeErrors = []byte("{}")
+	}
 	return Validation{OK: true, Prompt: coerced, Outputs: v.Outputs, NodeErrors: nodeErrors, Prepared: p}
 }
 
@@ -61,8 +115,7 @@ func (g *graphEngine) Execute(ctx context.Context, run Run, ev graph.Events) Out
 		p, err = graph.DecodePrompt(run.Prompt)
 		if err == nil {
 			if v := graph.Validate(g.cfg.Registry, g.cfg.Env, p, run.Outputs); !v.OK {
-				body, _ := json.Marshal(v.Body())
-				err = errors.New(string(body))
+				err = errors.New(string(validationBody(v.Error, v.NodeErrors)))
 			}
 		}
 		if err != nil {

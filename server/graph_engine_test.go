@@ -1,11 +1,14 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
 
+	"comfyd/graph"
 	"comfyd/nodes"
 )
 
@@ -174,5 +177,44 @@ func TestGraphEngineInterrupt(t *testing.T) {
 	h := ts.waitHistory(t, id)
 	if st := h["status"].(map[string]any); st["status_str"] != "error" || st["completed"] != false {
 		t.Errorf("history status %v", st)
+	}
+}
+
+// TestValidationBodyAlwaysEncodes: a number beyond float64 ("value":
+// 1e400) must not turn the 400 answer into an empty body. Package graph
+// reports it as the JSON text received; any other value JSON cannot carry
+// loses its extra_info, not the whole answer.
+func TestValidationBodyAlwaysEncodes(t *testing.T) {
+	eng := newGraphEngine(Config{Registry: graphRegistry()})
+	for _, raw := range []string{"1e400", "-1e400"} {
+		prompt := `{"1": {"class_type": "TestConst", "inputs": {"value": ` + raw + `}},
+			"2": {"class_type": "TestSave", "inputs": {"value": ["1", 0]}}}`
+		v := eng.Validate(json.RawMessage(prompt), nil)
+		var body struct {
+			Error      *graph.Error                `json:"error"`
+			NodeErrors map[string]*graph.NodeError `json:"node_errors"`
+		}
+		if v.OK || json.Unmarshal(v.Body, &body) != nil || body.Error == nil {
+			t.Fatalf("%s: ok=%v body %q", raw, v.OK, v.Body)
+		}
+		if got := body.NodeErrors["1"].Errors[0].ExtraInfo["received_value"]; got != raw {
+			t.Errorf("%s: received_value %#v", raw, got)
+		}
+	}
+
+	bad := &graph.Error{Type: "value_bigger_than_max", Message: "m", Details: "d", ExtraInfo: map[string]any{"received_value": math.Inf(1)}}
+	body := validationBody(bad, map[string]*graph.NodeError{"1": {Errors: []*graph.Error{bad}, DependentOutputs: []string{"2"}, ClassType: "C"}})
+	var got struct {
+		Error      *graph.Error                `json:"error"`
+		NodeErrors map[string]*graph.NodeError `json:"node_errors"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("body %q: %v", body, err)
+	}
+	if got.Error.Type != bad.Type || got.NodeErrors["1"].ClassType != "C" || got.NodeErrors["1"].Errors[0].ExtraInfo["encoding_error"] == nil {
+		t.Errorf("body %s", body)
+	}
+	if bad.ExtraInfo["received_value"] != math.Inf(1) {
+		t.Error("the caller's error was modified")
 	}
 }
