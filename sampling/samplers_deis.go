@@ -16,34 +16,19 @@ func sampleDEIS(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor, error) {
 		return x, nil
 	}
 	coeffs := deisCoeffs(s, deisMaxOrder)
-	// The state evolves in cur; x stays the input until the end because the
-	// reference's progress callback reports the input (its x is never
-	// reassigned), and the golden traces record that.
-	den, cur := r.Scratch(0, x), r.Scratch(1, x)
-	copyT(cur, x)
-	hist := make([]*tensor.Tensor, deisMaxOrder) // current derivative, then newest first
-	for j := range hist {
-		hist[j] = r.Scratch(2+j, x)
-	}
+	m := newODEMultistep(r, x, deisMaxOrder)
 	for i := 0; i < len(s)-1; i++ {
-		if err := r.Denoise(den, nil, cur, s[i]); err != nil {
+		if err := m.derivative(r, x, s, i); err != nil {
 			return nil, err
 		}
-		// The reference reports its untouched input x, not the state.
-		if err := r.Step(i, x, den); err != nil {
-			return nil, err
-		}
-		toD(hist[0], cur, den, s[i])
 		if k := deisOrder(s, i, deisMaxOrder); k == 1 {
-			addScaled(cur, cur, hist[0], s[i+1]-s[i]) // Euler step
+			addScaled(m.cur, m.cur, m.d[0], s[i+1]-s[i]) // Euler step
 		} else {
-			addEach(cur, coeffs[i], hist[:k])
+			addEach(m.cur, coeffs[i], m.d[:k])
 		}
-		last := hist[len(hist)-1]
-		copy(hist[1:], hist[:len(hist)-1])
-		hist[0] = last
+		m.rotate()
 	}
-	copyT(x, cur)
+	copyT(x, m.cur)
 	return x, nil
 }
 

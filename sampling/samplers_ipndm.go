@@ -30,38 +30,21 @@ type ipndmCoeffs func(s []float32, i, k int) (w [ipndmMaxOrder]float32, den floa
 // ipndm is the shared multistep loop: derivative d = (x - D)/s[i], an
 // Adams-Bashforth step of order min(4, i+1), and a jump to D at sigma 0.
 func ipndm(r *Run, x *tensor.Tensor, s []float32, coeffs ipndmCoeffs) (*tensor.Tensor, error) {
-	// The state evolves in cur; x stays the input until the end because the
-	// reference's progress callback reports the input (its x is never
-	// reassigned), and the golden traces record that.
-	den, cur := r.Scratch(0, x), r.Scratch(1, x)
-	copyT(cur, x)
-	// hist[0] is the current derivative, hist[1:] the previous ones, newest first.
-	hist := make([]*tensor.Tensor, ipndmMaxOrder)
-	for j := range hist {
-		hist[j] = r.Scratch(2+j, x)
-	}
+	m := newODEMultistep(r, x, ipndmMaxOrder)
 	for i := 0; i < len(s)-1; i++ {
-		if err := r.Denoise(den, nil, cur, s[i]); err != nil {
+		if err := m.derivative(r, x, s, i); err != nil {
 			return nil, err
 		}
-		// The reference reports its untouched input x, not the state.
-		if err := r.Step(i, x, den); err != nil {
-			return nil, err
-		}
-		toD(hist[0], cur, den, s[i])
 		if s[i+1] == 0 {
-			copyT(cur, den)
+			copyT(m.cur, m.den)
 		} else {
 			k := min(ipndmMaxOrder, i+1)
 			w, div := coeffs(s, i, k)
-			multistepUpdate(cur, s[i+1]-s[i], div, w[:k], hist[:k])
+			multistepUpdate(m.cur, s[i+1]-s[i], div, w[:k], m.d[:k])
 		}
-		// The current derivative becomes the newest history entry.
-		last := hist[len(hist)-1]
-		copy(hist[1:], hist[:len(hist)-1])
-		hist[0] = last
+		m.rotate()
 	}
-	copyT(x, cur)
+	copyT(x, m.cur)
 	return x, nil
 }
 
