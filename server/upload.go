@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"io/fs"
 	"mime"
@@ -16,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"comfyd/nodes"
 	"comfyd/paths"
 )
 
@@ -217,13 +217,7 @@ func (s *Server) handleUploadMask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, dirType := annotatedFilepath(ref.Filename)
-	if dirType == "" {
-		dirType = ref.Type
-		if dirType == "" {
-			dirType = "output"
-		}
-	}
-	root, err := s.cfg.Folders.Root(dirType)
+	root, err := s.fileRoot(dirType, ref.Type)
 	if err != nil {
 		writeEmpty(w, http.StatusBadRequest)
 		return
@@ -240,7 +234,7 @@ func (s *Server) handleUploadMask(w http.ResponseWriter, r *http.Request) {
 	}
 	merged, err := mergeMaskAlpha(orig, form.Content)
 	if err != nil {
-		writeEmpty(w, http.StatusBadRequest)
+		writeText(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	s.saveUpload(w, form, merged)
@@ -249,13 +243,13 @@ func (s *Server) handleUploadMask(w http.ResponseWriter, r *http.Request) {
 // mergeMaskAlpha returns the original image as PNG with the mask's alpha
 // channel, carrying over the original's text chunks.
 func mergeMaskAlpha(original, mask []byte) ([]byte, error) {
-	origImg, _, err := image.Decode(bytes.NewReader(original))
+	origImg, _, err := nodes.DecodeImage(original)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("original image: %w", err)
 	}
-	maskImg, _, err := image.Decode(bytes.NewReader(mask))
+	maskImg, _, err := nodes.DecodeImage(mask)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mask: %w", err)
 	}
 	if origImg.Bounds().Size() != maskImg.Bounds().Size() {
 		return nil, errSizeMismatch

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	_ "image/gif" // decoders for /view?preview and channel
 	"image/jpeg"
 	"image/png"
 	"mime"
@@ -18,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"comfyd/nodes"
 	"comfyd/paths"
 )
 
@@ -30,6 +30,19 @@ func annotatedFilepath(name string) (string, string) {
 		}
 	}
 	return name, ""
+}
+
+// fileRoot is the folder of a file reference: the type its name was
+// annotated with, else the type the request gives, else "output".
+func (s *Server) fileRoot(annotated, requested string) (string, error) {
+	typ := annotated
+	if typ == "" {
+		typ = requested
+		if typ == "" {
+			typ = "output"
+		}
+	}
+	return s.cfg.Folders.Root(typ)
 }
 
 // lenientQuery parses a query string as aiohttp does: only "&" separates
@@ -73,13 +86,7 @@ func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
 		writeEmpty(w, http.StatusBadRequest)
 		return
 	}
-	if dirType == "" {
-		dirType = q.Get("type")
-		if dirType == "" {
-			dirType = "output"
-		}
-	}
-	root, err := s.cfg.Folders.Root(dirType)
+	root, err := s.fileRoot(dirType, q.Get("type"))
 	if err != nil {
 		writeEmpty(w, http.StatusBadRequest)
 		return
@@ -123,14 +130,22 @@ func (s *Server) handleView(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 
-func decodeImageFile(file string) (image.Image, error) {
-	f, err := os.Open(file)
+// decodeViewImage decodes file for a /view conversion, answering the
+// request itself when it cannot: 404 when the file cannot be read, 400
+// naming the problem when it is not an image comfyd decodes or declares
+// more pixels than the decoder's bomb guard allows.
+func decodeViewImage(w http.ResponseWriter, file string) (image.Image, bool) {
+	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, err
+		writeEmpty(w, http.StatusNotFound)
+		return nil, false
 	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	return img, err
+	img, _, err := nodes.DecodeImage(data)
+	if err != nil {
+		writeText(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	return img, true
 }
 
 // servePreview re-encodes an image for thumbnails. ComfyUI answers WebP by
@@ -138,9 +153,8 @@ func decodeImageFile(file string) (image.Image, error) {
 // would send opaque WebP and PNG where the alpha channel is kept. The
 // Content-Type says which, and browsers display either.
 func (s *Server) servePreview(w http.ResponseWriter, file, base, preview, channel string) {
-	img, err := decodeImageFile(file)
-	if err != nil {
-		writeEmpty(w, http.StatusBadRequest)
+	img, ok := decodeViewImage(w, file)
+	if !ok {
 		return
 	}
 	parts := strings.Split(preview, ";")
@@ -155,6 +169,7 @@ func (s *Server) servePreview(w http.ResponseWriter, file, base, preview, channe
 		}
 	}
 	var buf bytes.Buffer
+	var err error
 	sent := "jpeg"
 	if format == "webp" && channel != "rgb" && !opaque(img) {
 		sent = "png"
@@ -175,9 +190,8 @@ func (s *Server) servePreview(w http.ResponseWriter, file, base, preview, channe
 // serveChannel answers channel=rgb (alpha dropped) or channel=a (RGB zero,
 // alpha kept; 255 without alpha) as PNG.
 func (s *Server) serveChannel(w http.ResponseWriter, file, channel string) {
-	img, err := decodeImageFile(file)
-	if err != nil {
-		writeEmpty(w, http.StatusBadRequest)
+	img, ok := decodeViewImage(w, file)
+	if !ok {
 		return
 	}
 	var out image.Image
