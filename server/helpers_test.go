@@ -140,6 +140,12 @@ func (ts *testServer) do(t testing.TB, method, path string, body io.Reader, hdr 
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
+	return roundTrip(t, req)
+}
+
+// roundTrip sends req and returns status, headers and body.
+func roundTrip(t testing.TB, req *http.Request) (int, http.Header, []byte) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -224,11 +230,5 @@ func (ts *testServer) doHost(t testing.TB, method, path, host string, hdr map[st
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, data
+	return roundTrip(t, req)
 }
