@@ -84,10 +84,9 @@ func LinearPacked(dst, x []float32, m int, w *PackedB, bias []float32) {
 		Gemm(false, true, m, n, k, 1, x, k, w.raw, k, 1, dst, n)
 		return
 	}
-	if haveAVX512Kernel {
-		gemmRaw(x, k, m, n, k, w.data, dst, n)
-		return
-	}
+	// Packing the activations costs ~1/n of the product and keeps the
+	// kernel's A reads contiguous (measured 10-20% faster than reading x
+	// in place).
 	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
 	abuf := getBuf(mPad * k)
 	defer packBufs.Put(abuf)

@@ -1,14 +1,9 @@
 package tensor
 
-// gemmRaw adds A·B to c for a row-major, unpacked A (m×k, row stride lda)
-// and a B prepacked as [strip][k][16], with the AVX-512 kernel reading A
-// in place: activations need no packing copy.
-func gemmRaw(a []float32, lda, m, n, k int, pre []float32, c []float32, ldc int) {
-	splitGemm(m, n, k, func(m0, m1, n0, n1 int) {
-		gemmRangeRaw(a, lda, k, m0, m1, n0, n1, pre, c, ldc)
-	})
-}
-
+// gemmRangeRaw adds rows m0..m1 and columns n0..n1 of A·B to c for a
+// row-major, unpacked A (row stride lda) and a B prepacked as
+// [strip][k][16], with the AVX-512 kernel reading A in place. Attention
+// uses it so that the probability matrix is never copied.
 func gemmRangeRaw(a []float32, lda, k, m0, m1, n0, n1 int, pre []float32, c []float32, ldc int) {
 	var tail [2 * gemmMR * gemmKC]float32
 	var tmp [2 * gemmMR * gemmNR]float32
