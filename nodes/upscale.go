@@ -245,15 +245,19 @@ func slerpVec(dst, b1, b2 []float32, r float32) {
 	}
 	n1 = float32(math.Sqrt(float64(n1)))
 	n2 = float32(math.Sqrt(float64(n2)))
-	var dot float32
-	for i := range b1 {
-		a, b := float32(0), float32(0)
+	// unit is element i of b1/|b1| and b2/|b2|, 0 for a zero vector.
+	unit := func(i int) (a, b float32) {
 		if n1 != 0 {
 			a = b1[i] / n1
 		}
 		if n2 != 0 {
 			b = b2[i] / n2
 		}
+		return a, b
+	}
+	var dot float32
+	for i := range b1 {
+		a, b := unit(i)
 		dot += a * b
 	}
 	switch {
@@ -272,13 +276,7 @@ func slerpVec(dst, b1, b2 []float32, r float32) {
 	c2 := float32(math.Sin(float64(r*omega))) / so
 	scale := n1*(1-r) + n2*r
 	for i := range dst {
-		a, b := float32(0), float32(0)
-		if n1 != 0 {
-			a = b1[i] / n1
-		}
-		if n2 != 0 {
-			b = b2[i] / n2
-		}
+		a, b := unit(i)
 		dst[i] = (c1*a + c2*b) * scale
 	}
 }
