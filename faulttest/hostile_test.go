@@ -248,10 +248,8 @@ func TestHostileFiles(t *testing.T) {
 	}
 }
 
-// viewable are the uploads /view and /upload/mask are tried on. bomb.png
-// is left out until those two decode only after checking the declared
-// size (today they allocate what the header claims: gigabytes).
-var viewable = map[string]bool{"junk.png": true, "truncated.png": true}
+// viewable are the uploads /view and /upload/mask are tried on.
+var viewable = map[string]bool{"junk.png": true, "truncated.png": true, "bomb.png": true}
 
 // latentFile is a safetensors file with the given header and n data bytes.
 func latentFile(header string, n int) []byte {

@@ -171,13 +171,54 @@ func DecodeMaskFile(path, channel string) (*tensor.Tensor, error) {
 // decompression-bomb guard (which errors at 2x its 89.5 Mpixel default).
 const maxImagePixels = 2 * 89478485
 
-func decodeFrames(data []byte) (frames []image.Image, hasAlpha bool, err error) {
+// ErrImageTooLarge is wrapped by the decoders' error for an image whose
+// header declares more pixels than maxImagePixels (or none).
+var ErrImageTooLarge = errors.New("image size outside the supported range")
+
+// decodeImageConfig reads an image's header and refuses a declared size
+// beyond maxImagePixels before any pixel buffer is allocated: a 100-byte
+// PNG can claim 65535x65535 pixels (16 GiB as RGBA).
+func decodeImageConfig(data []byte) (image.Config, string, error) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, false, fmt.Errorf("cannot read image: %w (supported: PNG, JPEG, GIF)", err)
+		return cfg, "", fmt.Errorf("cannot read image: %w (supported: PNG, JPEG, GIF)", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
-		return nil, false, fmt.Errorf("image of %dx%d pixels is outside the supported size", cfg.Width, cfg.Height)
+		return cfg, "", fmt.Errorf("image of %dx%d pixels: %w (at most %d pixels)", cfg.Width, cfg.Height, ErrImageTooLarge, maxImagePixels)
+	}
+	return cfg, format, nil
+}
+
+// DecodeImage decodes the first frame of a PNG, JPEG or GIF image as
+// stored (no EXIF orientation), like image.Decode, but checks the declared
+// size first (see decodeImageConfig). It returns the format name. Use it,
+// not image.Decode, for any image a client supplied.
+func DecodeImage(data []byte) (image.Image, string, error) {
+	_, format, err := decodeImageConfig(data)
+	if err != nil {
+		return nil, "", err
+	}
+	var img image.Image
+	switch format {
+	case "png":
+		img, err = png.Decode(bytes.NewReader(data))
+	case "jpeg":
+		img, err = jpeg.Decode(bytes.NewReader(data))
+	case "gif":
+		img, err = gif.Decode(bytes.NewReader(data))
+	default:
+		return nil, "", fmt.Errorf("image format %q is not supported (supported: PNG, JPEG, GIF)", format)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot read image: %w", err)
+	}
+	return img, format, nil
+}
+
+func decodeFrames(data []byte) (frames []image.Image, hasAlpha bool, err error) {
+	cfg, format, err := decodeImageConfig(data)
+	if err != nil {
+		return nil, false, err
 	}
 	switch format {
 	case "png":

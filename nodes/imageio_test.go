@@ -3,6 +3,7 @@ package nodes
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -11,6 +12,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -211,5 +213,60 @@ func TestImageRowTruncates(t *testing.T) {
 	n := img.(*image.NRGBA)
 	if want := []uint8{255, 0, 254, 255, 127, 0, 0, 255}; !bytes.Equal(n.Pix, want) {
 		t.Errorf("pixels %v, want %v", n.Pix, want)
+	}
+}
+
+// pngHeaderOnly is a valid PNG signature and IHDR chunk declaring w x h
+// RGB pixels, with no image data.
+func pngHeaderOnly(w, h uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 2, 0, 0, 0)
+	chunk := binary.BigEndian.AppendUint32(nil, 13)
+	chunk = append(chunk, "IHDR"...)
+	chunk = append(chunk, ihdr...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(append([]byte("IHDR"), ihdr...)))
+	return append([]byte("\x89PNG\r\n\x1a\n"), chunk...)
+}
+
+// TestDecodeImage: the exported decoder reads each supported format and
+// refuses a declared size beyond the limit before allocating pixels.
+func TestDecodeImage(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 3, 2))
+	var jpg, gf bytes.Buffer
+	if err := jpeg.Encode(&jpg, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := gif.Encode(&gf, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	for format, data := range map[string][]byte{"png": encodePNG(t, src), "jpeg": jpg.Bytes(), "gif": gf.Bytes()} {
+		img, got, err := DecodeImage(data)
+		if err != nil || got != format || img.Bounds() != src.Bounds() {
+			t.Errorf("%s: format %q bounds %v err %v", format, got, img.Bounds(), err)
+		}
+	}
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, c := range []struct {
+		name  string
+		data  []byte
+		large bool
+	}{
+		{"65535x65535 PNG", pngHeaderOnly(65535, 65535), true},
+		{"just past the limit", pngHeaderOnly(maxImagePixels/2+1, 2), true},
+		{"zero width", pngHeaderOnly(0, 5), false}, // the PNG decoder refuses it
+		{"not an image", []byte("BM not really"), false},
+		{"empty", nil, false},
+	} {
+		_, _, err := DecodeImage(c.data)
+		if err == nil || errors.Is(err, ErrImageTooLarge) != c.large {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("refusing allocated %d bytes", grew)
 	}
 }

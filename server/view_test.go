@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -133,5 +134,61 @@ func TestWSReconnectMidRun(t *testing.T) {
 	}
 	if m := c2.next(); m.Type != "executing" || m.Data["node"] != "5" || len(m.Data) != 1 {
 		t.Fatalf("reconnect executing %+v", m)
+	}
+}
+
+// bombPNG is a valid PNG header declaring w x h RGBA pixels followed by a
+// tiny IDAT: a decoder that trusts the header allocates w*h*4 bytes.
+func bombPNG(w, h uint32) []byte {
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr, w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = append(out, pngChunk("IHDR", ihdr)...)
+	out = append(out, pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
+	return append(out, pngChunk("IEND", nil)...)
+}
+
+// TestImageBombsRefused: every path that decodes a client's image (/view
+// previews and channels, both images of /upload/mask) refuses a header
+// declaring more pixels than the decoder's guard allows, with a 400 that
+// says why, before allocating what the header claims. Plain /view still
+// serves the bytes as stored.
+func TestImageBombsRefused(t *testing.T) {
+	ts := newTestServer(t)
+	// Just past the guard (PIL's limit, 2 x 89478485 pixels): trusting
+	// the header would allocate 729 MB.
+	bomb := bombPNG(13500, 13500)
+	if code, body := ts.upload(t, "/upload/image", "bomb.png", bomb, nil); code != 200 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if code, body := ts.upload(t, "/upload/image", "small.png", tinyPNG(t, 3, 2, nil), nil); code != 200 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if code, _, body := ts.do(t, "GET", "/view?type=input&filename=bomb.png", nil, nil); code != 200 || !bytes.Equal(body, bomb) {
+		t.Errorf("raw view: %d, %d bytes", code, len(body))
+	}
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	refused := func(what string, code int, body []byte) {
+		t.Helper()
+		if code != 400 || !strings.Contains(string(body), "13500x13500 pixels") {
+			t.Errorf("%s: %d %q, want 400 naming the size", what, code, body)
+		}
+	}
+	for _, q := range []string{"channel=rgb", "channel=a", "preview=jpeg;50", "preview=webp"} {
+		code, _, body := ts.do(t, "GET", "/view?type=input&filename=bomb.png&"+q, nil, nil)
+		refused(q, code, body)
+	}
+	code, body := ts.upload(t, "/upload/mask", "m.png", tinyPNG(t, 3, 2, nil), map[string]string{"original_ref": `{"filename": "bomb.png", "type": "input"}`})
+	refused("mask over a bomb", code, body)
+	code, body = ts.upload(t, "/upload/mask", "m.png", bomb, map[string]string{"original_ref": `{"filename": "small.png", "type": "input"}`})
+	refused("bomb as the mask", code, body)
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("refusing allocated %d MB", grew>>20)
 	}
 }
