@@ -455,35 +455,44 @@ func TestSamplers2AllocsIndependentOfSteps(t *testing.T) {
 // shared and wall time is inflated by waiting for a core.
 func BenchmarkUniPC(b *testing.B) {
 	x := tensor.New(1, 4, 64, 64)
-	b.Run("baseline_addScaled", func(b *testing.B) {
-		y := tensor.New(1, 4, 64, 64)
-		b.ReportAllocs()
-		start := cpuTime()
-		for b.Loop() {
-			addScaled(x, x, y, 0.5)
-		}
-		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-	})
+	b.Run("baseline_addScaled", func(b *testing.B) { benchAddScaled(b, x) })
 	sigmas := LinspaceF32(14.6, 0.03, 20)
 	sigmas = append(sigmas, 0)
 	null := func(dst, unc, x *tensor.Tensor, sigma float32) error { return nil }
 	for _, name := range []string{"uni_pc", "uni_pc_bh2"} {
 		b.Run(name+"_20steps", func(b *testing.B) {
 			fn, _ := LookupSampler(name)
-			r := &Run{Denoise: null}
-			s := make([]float32, len(sigmas))
-			b.ReportAllocs()
-			start := cpuTime()
-			for b.Loop() {
-				copy(s, sigmas)
-				clear(x.Data)
-				if _, err := fn(r, x, s); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+			benchSampler(b, fn, &Run{Denoise: null}, x, sigmas)
 		})
 	}
+}
+
+// benchAddScaled is the baseline the sampler benchmarks compare with: one
+// elementwise pass (x += 0.5*y) over x.
+func benchAddScaled(b *testing.B, x *tensor.Tensor) {
+	y := tensor.New(x.Shape...)
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		addScaled(x, x, y, 0.5)
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+}
+
+// benchSampler runs fn over sigmas from a zero x each op and reports the
+// process CPU time per op (cpu-ns/op) beside wall time.
+func benchSampler(b *testing.B, fn SamplerFunc, r *Run, x *tensor.Tensor, sigmas []float32) {
+	s := make([]float32, len(sigmas))
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		copy(s, sigmas)
+		clear(x.Data)
+		if _, err := fn(r, x, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
 
 // cpuTime is the process's user+system CPU time in nanoseconds.
@@ -543,14 +552,7 @@ func TestUniPCKernelsMatchGo(t *testing.T) {
 // and RNG costs are excluded), next to one elementwise pass as baseline.
 func BenchmarkSamplers2(b *testing.B) {
 	x := tensor.New(1, 4, 64, 64)
-	b.Run("baseline_addScaled", func(b *testing.B) {
-		y := tensor.New(1, 4, 64, 64)
-		start := cpuTime()
-		for b.Loop() {
-			addScaled(x, x, y, 0.5)
-		}
-		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-	})
+	b.Run("baseline_addScaled", func(b *testing.B) { benchAddScaled(b, x) })
 	sigmas := append(LinspaceF32(14.6, 0.03, 20), 0)
 	for _, name := range Samplers2Names {
 		b.Run(name, func(b *testing.B) {
@@ -558,17 +560,7 @@ func BenchmarkSamplers2(b *testing.B) {
 			calls := 0
 			r := &Run{Denoise: constPrediction(0.5, &calls), Noise: func(dst *tensor.Tensor) { clear(dst.Data) },
 				Sampling: testSampling{kind: EPS, lo: 1, hi: 5}}
-			s := make([]float32, len(sigmas))
-			b.ReportAllocs()
-			start := cpuTime()
-			for b.Loop() {
-				copy(s, sigmas)
-				clear(x.Data)
-				if _, err := fn(r, x, s); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+			benchSampler(b, fn, r, x, sigmas)
 		})
 	}
 }
