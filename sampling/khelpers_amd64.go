@@ -4,6 +4,8 @@ package sampling
 
 import "golang.org/x/sys/cpu"
 
+//go:generate go run khelpers_amd64_gen.go
+
 // AVX2 and AVX-512 forms of the elementwise kernels (khelpers_amd64.s).
 // Each wrapper runs the assembly over the largest multiple of the lane
 // count (16 with AVX-512F, else 8 with AVX2) and returns that count; khelpers_kernels.go's Go loop finishes the tail. The bounds
