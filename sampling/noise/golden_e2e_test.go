@@ -26,14 +26,8 @@ type e2eCase struct {
 // the generator the sampler's internal noise used (spec 7.3): check both
 // against Prepare and Internal, as KSampler (inspire) derives them (spec 6).
 func TestGoldenE2ENoise(t *testing.T) {
-	var file struct {
-		Cases []e2eCase `json:"cases"`
-	}
-	loadGolden(t, "samplers_e2e.json", &file)
-	if len(file.Cases) == 0 {
-		t.Fatal("samplers_e2e.json holds no cases")
-	}
-	for _, c := range file.Cases {
+	cases := loadCases[e2eCase](t, "samplers_e2e.json")
+	for _, c := range cases {
 		// Initial noise: device from noise_mode (6.2); add_noise=false is an
 		// all-zero tensor, not a prepare_noise result.
 		if c.Advanced != nil && !c.Advanced.AddNoise {

@@ -48,6 +48,20 @@ func loadGolden(t *testing.T, name string, v any) {
 	}
 }
 
+// loadCases reads the "cases" list of a golden file and fails the test
+// when there are none.
+func loadCases[C any](t *testing.T, name string) []C {
+	t.Helper()
+	var file struct {
+		Cases []C `json:"cases"`
+	}
+	loadGolden(t, name, &file)
+	if len(file.Cases) == 0 {
+		t.Fatalf("%s holds no cases", name)
+	}
+	return file.Cases
+}
+
 type goldenCall struct {
 	Shape  []int `json:"shape"`
 	Offset *int  `json:"offset"`
@@ -117,14 +131,8 @@ func exactMismatches(t *testing.T, what string, got []float32, want []f32) {
 }
 
 func TestGoldenRandnCPU(t *testing.T) {
-	var file struct {
-		Cases []randnCase `json:"cases"`
-	}
-	loadGolden(t, "randn_cpu.json", &file)
-	if len(file.Cases) == 0 {
-		t.Fatal("randn_cpu.json holds no cases")
-	}
-	for ci, c := range file.Cases {
+	cases := loadCases[randnCase](t, "randn_cpu.json")
+	for ci, c := range cases {
 		if len(c.Calls) == 0 {
 			t.Fatalf("case %d: no calls", ci)
 		}
@@ -223,15 +231,9 @@ func (c inspireCase) prepare(dev Device) (*tensor.Tensor, error) {
 }
 
 func TestGoldenInspireNoise(t *testing.T) {
-	var file struct {
-		Cases []inspireCase `json:"cases"`
-	}
-	loadGolden(t, "inspire_noise.json", &file)
-	if len(file.Cases) == 0 {
-		t.Fatal("inspire_noise.json holds no cases")
-	}
+	cases := loadCases[inspireCase](t, "inspire_noise.json")
 	const slerpTol = 5e-7 // spec 11: norm and dot-product summation order
-	for ci, c := range file.Cases {
+	for ci, c := range cases {
 		dev, err := ParseDevice(c.Device)
 		if err != nil {
 			t.Fatalf("case %d: %v", ci, err)
