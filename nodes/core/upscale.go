@@ -24,11 +24,7 @@ func latentUpscale() *nodes.Class {
 		},
 		Outputs: []nodes.Output{out("LATENT")},
 		Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
-			l, err := latentInput(in, "samples")
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			method, err := in.String("upscale_method")
+			l, method, err := upscaleInputs(in)
 			if err != nil {
 				return nodes.Result{}, err
 			}
@@ -53,6 +49,17 @@ func latentUpscale() *nodes.Class {
 			return singleResult(UpscaleLatent(l, method, int(w), int(h), crop))
 		},
 	}
+}
+
+// upscaleInputs reads the inputs both latent upscale nodes start with.
+func upscaleInputs(in nodes.Inputs) (l *nodes.Latent, method string, err error) {
+	if l, err = latentInput(in, "samples"); err != nil {
+		return nil, "", err
+	}
+	if method, err = in.String("upscale_method"); err != nil {
+		return nil, "", err
+	}
+	return l, method, nil
 }
 
 // UpscaleLatent is LatentUpscale: width and height in pixels, 0 for both
@@ -96,11 +103,7 @@ func latentUpscaleBy() *nodes.Class {
 		},
 		Outputs: []nodes.Output{out("LATENT")},
 		Run: func(ctx *nodes.Context, in nodes.Inputs) (nodes.Result, error) {
-			l, err := latentInput(in, "samples")
-			if err != nil {
-				return nodes.Result{}, err
-			}
-			method, err := in.String("upscale_method")
+			l, method, err := upscaleInputs(in)
 			if err != nil {
 				return nodes.Result{}, err
 			}
