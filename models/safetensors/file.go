@@ -18,6 +18,9 @@ type File struct {
 	Header
 	data  []byte // the data section
 	unmap func() error
+	// release drops the pages of data[lo:hi] from the process's resident
+	// set (nil when the data is not mapped).
+	release func(lo, hi int64)
 }
 
 // Open opens and validates path.
@@ -50,11 +53,11 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	data, unmap, err := mapFile(f, h.DataOffset, size-h.DataOffset)
+	m, err := mapFile(f, h.DataOffset, size-h.DataOffset)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
 	}
-	return &File{Header: *h, data: data, unmap: unmap}, nil
+	return &File{Header: *h, data: m.data, unmap: m.unmap, release: m.release}, nil
 }
 
 // Parse reads a whole file held in memory (not copied).
@@ -74,6 +77,15 @@ func (f *File) Close() error {
 	u := f.unmap
 	f.unmap, f.data = nil, nil
 	return u()
+}
+
+// Release tells the OS that name's bytes will not be read again, so a
+// mapped file's pages leave the resident set once converted (the page
+// cache keeps them while memory allows). A no-op for unmapped data.
+func (f *File) Release(name string) {
+	if info, ok := f.Tensors[name]; ok && f.release != nil && f.data != nil {
+		f.release(info.Begin, info.End)
+	}
 }
 
 // Has reports whether the file holds name.

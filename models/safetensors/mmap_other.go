@@ -4,6 +4,6 @@ package safetensors
 
 import "os"
 
-func mapFile(f *os.File, off, n int64) ([]byte, func() error, error) {
+func mapFile(f *os.File, off, n int64) (mapping, error) {
 	return readSection(f, off, n)
 }

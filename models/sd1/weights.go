@@ -42,6 +42,12 @@ func (s FileSource) Float32Into(name string, dst []float32) ([]float32, []int, e
 	return dst, info.Shape, nil
 }
 
+// Release drops a converted tensor's file pages from the resident set.
+func (s FileSource) Release(name string) { s.File.Release(name) }
+
+// releaser is a Source whose converted tensors can be released.
+type releaser interface{ Release(name string) }
+
 // intoSource is a Source that can convert into a reused buffer.
 type intoSource interface {
 	Float32Into(name string, dst []float32) ([]float32, []int, error)
@@ -116,6 +122,9 @@ func (l *loader) get(name string, shape ...int) []float32 {
 	if l.progress != nil {
 		l.progress(t.Numel())
 	}
+	if r, ok := l.src.(releaser); ok {
+		r.Release(key)
+	}
 	return t.Data
 }
 
@@ -142,6 +151,9 @@ func (l *loader) getTransient(name string, shape ...int) []float32 {
 	}
 	if l.progress != nil {
 		l.progress(len(data))
+	}
+	if r, ok := l.src.(releaser); ok {
+		r.Release(key)
 	}
 	return data
 }
