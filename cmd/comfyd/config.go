@@ -31,6 +31,7 @@ type config struct {
 	CacheLRU        int
 	CacheNone       bool
 	NoiseDevice     string
+	TokenizerDir    string
 }
 
 // errUsage marks a bad command line: the caller exits with status 2.
@@ -72,6 +73,7 @@ func parseConfig(args []string, out io.Writer) (*config, error) {
 	fs.StringVar(&c.APIKey, "api-key", "", "require 'Authorization: Bearer <key>' on every request (off when empty)")
 	fs.IntVar(&c.CacheLRU, "cache-lru", 0, "keep up to N node results across prompts (LRU); 0 = ComfyUI's classic cache")
 	fs.BoolVar(&c.CacheNone, "cache-none", false, "keep no node results between prompts (least memory)")
+	fs.StringVar(&c.TokenizerDir, "clip-tokenizer-dir", "", "folder with CLIP's vocab.json and merges.txt for SD1 checkpoints (ComfyUI's comfy/sd1_tokenizer or a diffusers tokenizer/ folder; default <base>/models/tokenizer, or $COMFYD_TOKENIZER_DIR)")
 	fs.StringVar(&c.NoiseDevice, "noise-device", "cuda", "whose sampler noise to reproduce: cuda (a GPU ComfyUI, the common case) or cpu")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "comfyd: a ComfyUI-compatible server in one Go binary\n\nUsage: comfyd [flags]\n\n")

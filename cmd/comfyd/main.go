@@ -167,6 +167,17 @@ func setupFolders(cfg *config, log *slog.Logger) (*paths.Folders, error) {
 		return nil, err
 	}
 	log.Info("folders", "base", base, "output", folders.Output, "input", folders.Input, "temp", folders.Temp, "user", folders.User)
+	models.SetEmbeddingDirs(folders.ModelDirs("embeddings")...)
+	tokDir := cfg.TokenizerDir
+	if tokDir == "" {
+		if st, err := os.Stat(filepath.Join(base, "models", "tokenizer")); err == nil && st.IsDir() {
+			tokDir = filepath.Join(base, "models", "tokenizer")
+		}
+	}
+	if tokDir != "" {
+		models.SetTokenizerDir(tokDir)
+		log.Info("CLIP tokenizer", "folder", tokDir)
+	}
 	ckpts := append(models.Builtins(), folders.ListModels("checkpoints")...)
 	log.Info("checkpoints", "found", ckpts, "searched", folders.ModelDirs("checkpoints"))
 	return folders, nil

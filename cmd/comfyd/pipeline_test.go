@@ -318,3 +318,35 @@ func TestInspireWorkflowThroughServer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A real SD1-layout checkpoint (the tiny random-weight fixture: its VAE
+// upsamples 2x, not 8x) dropped into models/checkpoints runs the stock
+// workflow through the server, with the tokenizer from ../shared.
+func TestSD1CheckpointThroughServer(t *testing.T) {
+	tok, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "golden", "sd1", "tokenizer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(tok, "vocab.json")); err != nil {
+		t.Fatalf("tokenizer fixture missing (../shared must sit beside the checkout): %v", err)
+	}
+	s := startServer(t, "--clip-tokenizer-dir", tok)
+	ckpt, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "sd1", "tiny_sd1_checkpoint.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.base, "models", "checkpoints", "tiny-sd1.safetensors"), ckpt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wf := loadWorkflow(t, "default_t2i.api.json")
+	inputs(wf, "4")["ckpt_name"] = "tiny-sd1.safetensors"
+	inputs(wf, "3")["steps"] = 3
+	inputs(wf, "5")["width"] = 64
+	inputs(wf, "5")["height"] = 64
+	id, _, _ := s.run(t, "c3", wf)
+	img := refs(t, s.history(t, id), "9", "images")[0]
+	cfg, err := png.DecodeConfig(bytes.NewReader(s.view(t, img)))
+	if err != nil || cfg.Width != 16 || cfg.Height != 16 {
+		t.Fatalf("PNG %dx%d, %v", cfg.Width, cfg.Height, err)
+	}
+}

@@ -31,8 +31,24 @@ func TestCheckpointLoaderSimple(t *testing.T) {
 	if len(choices) != 2 || choices[0] != builtin.Name || choices[1] != "real.safetensors" {
 		t.Errorf("choices %v: built-ins first, then files", choices)
 	}
-	if _, err := node.Run(ctx, nodes.Inputs{"ckpt_name": "real.safetensors"}); err == nil || !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("checkpoint file: %v", err)
+	if _, err := node.Run(ctx, nodes.Inputs{"ckpt_name": "real.safetensors"}); err == nil || !strings.Contains(err.Error(), "real.safetensors") {
+		t.Errorf("a junk checkpoint file must fail naming the file: %v", err)
+	}
+	// A real SD1-layout checkpoint (the tiny random-weight fixture) loads
+	// through the node.
+	tiny, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "sd1", "tiny_sd1_checkpoint.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(file), "tiny.safetensors"), tiny, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = node.Run(ctx, nodes.Inputs{"ckpt_name": "tiny.safetensors"})
+	if err != nil {
+		t.Fatalf("tiny SD1 checkpoint: %v", err)
+	}
+	if m, ok := res.Outputs[0].(*sampling.Model); !ok || m.Net == nil || res.Outputs[1] == nil || res.Outputs[2] == nil {
+		t.Fatalf("tiny SD1 checkpoint outputs %v", res.Outputs)
 	}
 	if _, err := node.Run(ctx, nodes.Inputs{"ckpt_name": "../escape.safetensors"}); err == nil {
 		t.Error("escaping name accepted")

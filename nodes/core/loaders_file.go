@@ -1,15 +1,13 @@
 package core
 
 import (
-	"fmt"
-
 	"comfyd/models"
 	"comfyd/nodes"
 )
 
-// loadCheckpointFile loads a checkpoint file. comfyd has no file loader
-// yet (models.LoadCheckpointFile does not exist), so a real file is a clear
-// error naming the built-in checkpoints instead.
+// loadCheckpointFile loads a checkpoint file of the checkpoints folders.
+// SD1.x safetensors checkpoints load; any other family fails with an error
+// naming the family detected from its keys.
 func loadCheckpointFile(ctx *nodes.Context, path, name string) (*models.Checkpoint, error) {
-	return nil, fmt.Errorf("checkpoint %q: loading checkpoint files is not supported yet (comfyd cannot read this file format); use a built-in checkpoint: %v", name, models.Builtins())
+	return models.LoadCheckpointFile(ctx, path)
 }
