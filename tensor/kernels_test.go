@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -309,5 +310,32 @@ func TestGELUInPlace(t *testing.T) {
 		if d := math.Abs(float64(x[i]) - want[i]); d > 2e-7*math.Max(1, math.Abs(want[i])) {
 			t.Errorf("GELU[%d] = %v want %v", i, x[i], want[i])
 		}
+	}
+}
+
+// TestPackedWeightsSurviveGC drops every reference but the packed weights
+// and forces collections between uses: off-heap weight memory must stay
+// valid while its owner is reachable.
+func TestPackedWeightsSurviveGC(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	n, k, m := 300, 400, 7 // large enough to be allocated off-heap
+	w := randSlice(r, n*k)
+	x := randSlice(r, m*k)
+	want := make([]float32, m*n)
+	Linear(want, x, m, k, w, n, nil)
+	pw := PackLinearWeight(w, n, k)
+	for range 3 {
+		runtime.GC()
+		got := make([]float32, m*n)
+		LinearPacked(got, x, m, pw, nil)
+		for i := range got {
+			if math.Abs(float64(got[i]-want[i])) > 1e-3 {
+				t.Fatalf("value %d: %v want %v", i, got[i], want[i])
+			}
+		}
+	}
+	for range 20 {
+		_ = PackLinearWeight(w, n, k) // garbage: finalizers unmap it
+		runtime.GC()
 	}
 }

@@ -1,5 +1,7 @@
 package tensor
 
+import "runtime"
+
 // PackedA is a left-hand GEMM operand (m×k, e.g. a convolution weight)
 // packed once into the kernel's 6-row strips, so that repeated products
 // do not repack it.
@@ -11,7 +13,8 @@ type PackedA struct {
 // PackA packs the row-major m×k matrix a.
 func PackA(a []float32, m, k int) *PackedA {
 	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
-	pa := &PackedA{data: make([]float32, mPad*k), m: m, k: k}
+	pa := &PackedA{m: m, k: k}
+	pa.data = offHeap(mPad*k, pa)
 	if haveSgemmKernel {
 		packAllA(pa.data, false, a, k, 1, m, k)
 	} else {
@@ -22,6 +25,7 @@ func PackA(a []float32, m, k int) *PackedA {
 
 // mul adds A·B to c, where packB provides B's panels (m, k must match).
 func (pa *PackedA) mul(m, n, k int, packB packBFunc, c []float32, ldc int) {
+	defer runtime.KeepAlive(pa) // pa.data is freed by pa's finalizer
 	if haveSgemmKernel {
 		gemmCore(pa.data, m, n, k, packB, c, ldc)
 		return
@@ -54,10 +58,12 @@ type PackedB struct {
 // PackLinearWeight packs a PyTorch Linear weight w [n,k] as B = wᵀ.
 func PackLinearWeight(w []float32, n, k int) *PackedB {
 	if !haveSgemmKernel {
-		return &PackedB{raw: w[:n*k], k: k, n: n}
+		// Copied: callers may reuse w.
+		return &PackedB{raw: append([]float32(nil), w[:n*k]...), k: k, n: n}
 	}
 	strips := (n + gemmNR - 1) / gemmNR
-	pb := &PackedB{data: make([]float32, strips*k*gemmNR), k: k, n: n}
+	pb := &PackedB{k: k, n: n}
+	pb.data = offHeap(strips*k*gemmNR, pb)
 	for s := range strips {
 		out := pb.data[s*k*gemmNR : (s+1)*k*gemmNR]
 		for j := range min(gemmNR, n-s*gemmNR) {
@@ -72,6 +78,7 @@ func PackLinearWeight(w []float32, n, k int) *PackedB {
 
 // LinearPacked computes dst[m,n] = x[m,k]·wᵀ + bias with a packed weight.
 func LinearPacked(dst, x []float32, m int, w *PackedB, bias []float32) {
+	defer runtime.KeepAlive(w) // w.data is freed by w's finalizer
 	n, k := w.n, w.k
 	if bias != nil {
 		for i := range m {
