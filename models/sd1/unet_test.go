@@ -64,3 +64,56 @@ func TestUNetGolden(t *testing.T) {
 	}
 	checkClose(t, "unet out", out, mustTensor(t, io, "out_f64"), passRel, passAbs)
 }
+
+// TestUNetOddSizesAndBroadcast runs latents whose sides are not multiples
+// of the UNet's downscale (upsampling follows the skip connections' shapes,
+// as ComfyUI's output_shape) and a batch-1 context shared by a batch of 3;
+// each row must equal its own batch-1 run.
+func TestUNetOddSizesAndBroadcast(t *testing.T) {
+	u := loadTinyUNet(t)
+	io := openGolden(t, "unet_tiny_io.safetensors")
+	c := mustTensor(t, io, "context")
+	ctx1 := c.Data[:c.Shape[1]*c.Shape[2]]
+	const n, h, w = 3, 7, 5
+	x := make([]float32, n*4*h*w)
+	for i := range x {
+		x[i] = float32(i%17)/8 - 1
+	}
+	ts := []float32{999, 500, 1}
+	out, err := u.Forward(context.Background(), x, n, h, w, ts, ctx1, 1, c.Shape[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != n*4*h*w {
+		t.Fatalf("output of %d values, want %d", len(out), n*4*h*w)
+	}
+	per := 4 * h * w
+	for b := range n {
+		one, err := u.Forward(context.Background(), x[b*per:(b+1)*per], 1, h, w, ts[b:b+1], ctx1, 1, c.Shape[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range one {
+			if one[i] != out[b*per+i] {
+				t.Fatalf("row %d differs from its batch-1 run at %d: %v vs %v", b, i, out[b*per+i], one[i])
+			}
+		}
+	}
+}
+
+func TestUNetCancelledAndBadInput(t *testing.T) {
+	u := loadTinyUNet(t)
+	x := make([]float32, 4*8*8)
+	cx := make([]float32, 77*32)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := u.Forward(ctx, x, 1, 8, 8, []float32{1}, cx, 1, 77); err == nil {
+		t.Error("cancelled context: want an error")
+	}
+	if _, err := u.Forward(context.Background(), x, 1, 8, 8, []float32{1, 2}, cx, 1, 77); err == nil {
+		t.Error("timestep count mismatch: want an error")
+	}
+	if _, err := u.Forward(context.Background(), x, 1, 8, 8, []float32{1}, cx[:10], 1, 77); err == nil {
+		t.Error("short context: want an error")
+	}
+}
