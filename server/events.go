@@ -17,7 +17,8 @@ import (
 type runEvents struct {
 	h        *hub
 	promptID string
-	client   string // extra_data.client_id, "" when none
+	client   string         // extra_data.client_id, "" when none
+	progress *progressState // the latest progress_state, shared by the sockets
 
 	mu          sync.Mutex
 	messages    []StatusPair
@@ -30,7 +31,8 @@ type runEvents struct {
 }
 
 func newRunEvents(h *hub, promptID, client string) *runEvents {
-	return &runEvents{h: h, promptID: promptID, client: client, display: map[string]string{}}
+	return &runEvents{h: h, promptID: promptID, client: client, display: map[string]string{},
+		progress: newProgressState(promptID)}
 }
 
 var _ graph.Events = (*runEvents)(nil)
@@ -88,7 +90,7 @@ func (e *runEvents) Progress(promptID, nodeID string, value, max int) {
 }
 
 func (e *runEvents) ProgressState(promptID string, nodes map[string]graph.NodeProgress) {
-	e.h.send("progress_state", ProgressStateData{promptID, nodes}, "")
+	e.h.sendProgressState(e.progress, nodes)
 }
 
 func (e *runEvents) Preview(promptID, nodeID, format string, data []byte) {

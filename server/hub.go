@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"comfyd/graph"
 )
 
 // Binary event types (ComfyUI protocol.py).
@@ -17,13 +19,19 @@ const (
 )
 
 // Per-socket outbound limits. A client that falls behind first loses
-// previews (they are superseded by the next one anyway); one that cannot
-// take even JSON messages is disconnected, so it never stalls the executor
-// or the other sockets. The frontend reconnects by itself.
+// previews (they are superseded by the next one anyway) and intermediate
+// progress_state messages (see progressState); one that cannot take even
+// JSON messages is disconnected, so it never stalls the executor or the
+// other sockets, and its backlog never holds more than maxBacklogBytes.
+// The frontend reconnects by itself.
 const (
-	previewBacklog = 16   // previews are dropped beyond this many queued frames
-	maxBacklog     = 8192 // the socket is closed beyond this many
-	writeTimeout   = 10 * time.Second
+	previewBacklog  = 16       // previews are dropped beyond this many queued frames
+	maxBacklog      = 8192     // the socket is closed beyond this many
+	maxBacklogBytes = 32 << 20 // or beyond this many bytes (a single frame always fits)
+	writeTimeout    = 10 * time.Second
+	// closeTimeout bounds the wait to send a close frame to a socket
+	// given up on (its writer may be stuck on a full TCP buffer).
+	closeTimeout = time.Second
 )
 
 type frame struct {
@@ -32,6 +40,9 @@ type frame struct {
 	// prep is set for broadcasts: the frame is encoded once for every
 	// socket instead of once per socket.
 	prep *websocket.PreparedMessage
+	// state, when set, is a progress_state marker: the message is the
+	// latest state when the writer reaches it (data is unused).
+	state *progressState
 }
 
 // wsClient is one socket: an unbounded-but-capped FIFO drained by a single
@@ -48,6 +59,13 @@ type wsClient struct {
 	previewMetadata bool
 	logs            bool // subscribed to log messages
 	dropped         int  // previews dropped (tests, diagnostics)
+	// backlogBytes is the size of the frames queued or taken by the
+	// writer and not yet written (progress_state markers count as 0: at
+	// most one per prompt is queued).
+	backlogBytes int
+	// queuedStates are the progress_state markers in frames, not yet
+	// taken by the writer: a newer state joins them instead of queueing.
+	queuedStates map[*progressState]bool
 
 	notify chan struct{}
 	done   chan struct{}
@@ -58,32 +76,58 @@ func newWSClient(sid string, conn *websocket.Conn) *wsClient {
 }
 
 // enqueue appends a frame; droppable frames are skipped when the client
-// is behind. It returns false when the client had to be given up.
+// is behind, and a progress_state marker already queued for the same
+// prompt stands for a newer one. It returns false when the client had to
+// be given up.
 func (c *wsClient) enqueue(f frame, droppable bool) bool {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return false
 	}
+	if f.state != nil && c.queuedStates[f.state] {
+		c.mu.Unlock()
+		return true
+	}
 	if droppable && len(c.frames) >= previewBacklog {
 		c.dropped++
 		c.mu.Unlock()
 		return true
 	}
-	if len(c.frames) >= maxBacklog {
-		c.closed = true
-		c.frames = nil
+	if len(c.frames) >= maxBacklog || c.backlogBytes > 0 && c.backlogBytes+len(f.data) > maxBacklogBytes {
+		c.giveUpLocked()
 		c.mu.Unlock()
-		c.conn.Close()
 		return false
 	}
 	c.frames = append(c.frames, f)
+	c.backlogBytes += len(f.data)
+	if f.state != nil {
+		if c.queuedStates == nil {
+			c.queuedStates = map[*progressState]bool{}
+		}
+		c.queuedStates[f.state] = true
+	}
 	c.mu.Unlock()
 	select {
 	case c.notify <- struct{}{}:
 	default:
 	}
 	return true
+}
+
+// giveUpLocked drops the backlog of a client too slow to keep and closes
+// its socket, with a close frame if one can still be written in time.
+// c.mu is held.
+func (c *wsClient) giveUpLocked() {
+	c.closed = true
+	c.frames = nil
+	c.backlogBytes = 0
+	c.queuedStates = nil
+	go func() {
+		msg := websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "client too slow: outbound backlog over the limit")
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeTimeout))
+		c.conn.Close()
+	}()
 }
 
 func (c *wsClient) wantsPreviewMetadata() bool {
@@ -102,24 +146,34 @@ func (c *wsClient) writeLoop() {
 	for {
 		c.mu.Lock()
 		batch, c.frames = c.frames, batch[:0]
+		clear(c.queuedStates) // taken: a newer state queues anew
 		closed := c.closed
 		c.mu.Unlock()
 		for i, f := range batch {
 			_ = c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 			var err error
-			if f.prep != nil {
+			switch {
+			case f.state != nil:
+				err = c.conn.WriteMessage(websocket.TextMessage, f.state.message())
+			case f.prep != nil:
 				err = c.conn.WritePreparedMessage(f.prep)
-			} else {
+			default:
 				err = c.conn.WriteMessage(f.kind, f.data)
 			}
+			c.mu.Lock()
 			if err != nil {
-				c.mu.Lock()
 				c.closed = true
 				c.frames = nil
+				c.backlogBytes = 0
+				c.queuedStates = nil
 				c.mu.Unlock()
 				c.conn.Close()
 				return
 			}
+			if !c.closed {
+				c.backlogBytes -= len(f.data)
+			}
+			c.mu.Unlock()
 			batch[i] = frame{}
 		}
 		if closed {
@@ -183,13 +237,48 @@ func encodeMessage(typ string, data any) []byte {
 }
 
 // send delivers a JSON message to sid, or to every socket when sid is "".
+// Nothing is encoded when no socket would receive it.
 func (h *hub) send(typ string, data any, sid string) {
-	h.sendFrame(frame{kind: websocket.TextMessage, data: encodeMessage(typ, data)}, sid, false)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.hasRecipientLocked(sid) {
+		return
+	}
+	h.sendFrameLocked(frame{kind: websocket.TextMessage, data: encodeMessage(typ, data)}, sid, false)
+}
+
+// hasRecipientLocked reports whether a message to sid ("" = every socket)
+// reaches any socket. h.mu is held.
+func (h *hub) hasRecipientLocked(sid string) bool {
+	if sid == "" {
+		return len(h.clients) > 0
+	}
+	return h.clients[sid] != nil
+}
+
+// sendProgressState delivers ps, just updated from the executor's map, to
+// every socket: a marker frame, joined with the one a socket already has
+// queued for the prompt (see progressState). With no socket connected the
+// map is not even mirrored: the next state carries the whole map again.
+func (h *hub) sendProgressState(ps *progressState, nodes map[string]graph.NodeProgress) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.clients) == 0 {
+		return
+	}
+	ps.update(nodes)
+	for _, c := range h.clients {
+		c.enqueue(frame{kind: websocket.TextMessage, state: ps}, false)
+	}
 }
 
 func (h *hub) sendFrame(f frame, sid string, droppable bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.sendFrameLocked(f, sid, droppable)
+}
+
+func (h *hub) sendFrameLocked(f frame, sid string, droppable bool) {
 	if sid != "" {
 		if c := h.clients[sid]; c != nil {
 			c.enqueue(f, droppable)
