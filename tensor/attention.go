@@ -56,7 +56,7 @@ func Attention(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, c
 				h, c := t/chunks, t%chunks
 				r0 := c * attnRows
 				rows := min(attnRows, n-r0)
-				mPad := (rows + gemmMR - 1) / gemmMR * gemmMR
+				mPad := padM(rows)
 				sc := (*s)[:rows*m]
 				clear(sc)
 				if raw {

@@ -12,7 +12,7 @@ type PackedA struct {
 
 // PackA packs the row-major m×k matrix a.
 func PackA(a []float32, m, k int) *PackedA {
-	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
+	mPad := padM(m)
 	pa := &PackedA{m: m, k: k}
 	pa.data = offHeap(mPad*k, pa)
 	if haveSgemmKernel {
@@ -94,7 +94,7 @@ func LinearPacked(dst, x []float32, m int, w *PackedB, bias []float32) {
 	// Packing the activations costs ~1/n of the product and keeps the
 	// kernel's A reads contiguous (measured 10-20% faster than reading x
 	// in place).
-	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
+	mPad := padM(m)
 	abuf := getBuf(mPad * k)
 	defer packBufs.Put(abuf)
 	packAllA(*abuf, false, x, k, 1, m, k)

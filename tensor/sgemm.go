@@ -17,6 +17,10 @@ const (
 	gemmNC = 1024
 )
 
+// padM is the row count A is packed to: whole pairs of 6-row strips, so
+// the 12-row kernel can always read two strips (the padding is zeros).
+func padM(m int) int { return (m + 2*gemmMR - 1) / (2 * gemmMR) * (2 * gemmMR) }
+
 // packBFunc writes B[pc:pc+kc, jc:jc+nc] as 16-wide strips [strip][kc][16]
 // with the last strip zero-padded.
 type packBFunc func(dst []float32, pc, kc, jc, nc int)
@@ -45,7 +49,7 @@ func sgemmPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		return
 	}
 	pb := func(dst []float32, pc, kc, jc, nc int) { packB(dst, transB, b, ldb, pc, kc, jc, nc) }
-	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
+	mPad := padM(m)
 	abuf := getBuf(mPad * k)
 	defer packBufs.Put(abuf)
 	packAllA(*abuf, transA, a, lda, alpha, m, k)
@@ -61,7 +65,7 @@ func gemmCore(ap []float32, m, n, k int, packB packBFunc, c []float32, ldc int) 
 // gemmCoreB is gemmCore where B is either packed on demand (packB) or
 // fully prepacked as [strip][k][16] (pre).
 func gemmCoreB(ap []float32, m, n, k int, packB packBFunc, pre []float32, c []float32, ldc int) {
-	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
+	mPad := padM(m)
 	splitGemm(m, n, k, func(m0, m1, n0, n1 int) {
 		gemmRange(ap, mPad, k, m0, m1, n0, n1, packB, pre, c, ldc)
 	})
@@ -194,14 +198,18 @@ func packB(dst []float32, trans bool, b []float32, ldb, pc, kc, jc, nc int) {
 // packAllA writes alpha·op(A) (m×k) for every kc panel: the panel at pc
 // starts at pc·mPad and holds 6-row strips [strip][kc][6], zero-padded.
 func packAllA(dst []float32, trans bool, a []float32, lda int, alpha float32, m, k int) {
-	mPad := (m + gemmMR - 1) / gemmMR * gemmMR
+	mPad := padM(m)
 	for pc := 0; pc < k; pc += gemmKC {
 		kc := min(gemmKC, k-pc)
 		panel := dst[pc*mPad : pc*mPad+mPad*kc]
 		for s := range mPad / gemmMR {
 			i0 := s * gemmMR
-			h := min(gemmMR, m-i0)
+			h := max(0, min(gemmMR, m-i0))
 			out := panel[s*kc*gemmMR : (s+1)*kc*gemmMR]
+			if h == 0 {
+				clear(out) // a padding strip
+				continue
+			}
 			if trans {
 				for p := range kc {
 					row := a[(pc+p)*lda+i0:]
@@ -260,14 +268,16 @@ func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int)
 		for i := 0; i < mc; i += gemmMR {
 			h := min(gemmMR, mc-i)
 			as := ap[i*kc:]
-			if haveAVX512Kernel && i+2*gemmMR <= mc {
-				// Two strips at once: twelve rows in AVX-512 registers.
-				if w == gemmNR {
+			if haveAVX512Kernel {
+				// Two strips at once: twelve rows in AVX-512 registers
+				// (rows past mc are zero padding of the packed A).
+				h = min(2*gemmMR, mc-i)
+				if h == 2*gemmMR && w == gemmNR {
 					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &c[i*ldc+j], ldc)
 				} else {
 					clear(tmp[:])
 					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &tmp[0], gemmNR)
-					for r := range 2 * gemmMR {
+					for r := range h {
 						row := c[(i+r)*ldc+j : (i+r)*ldc+j+w]
 						for q := range row {
 							row[q] += tmp[r*gemmNR+q]
