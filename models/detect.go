@@ -161,6 +161,9 @@ func DetectUNetConfig(shapes map[string][]int, prefix string, numHeads int) (sd1
 		if w == nil {
 			break
 		}
+		if len(w) != 4 || mc <= 0 {
+			return sd1.UNetConfig{}, fmt.Errorf("UNet input block %d has a malformed weight shape %v", i, w)
+		}
 		if blocks == 0 {
 			if w[0]%mc != 0 {
 				return sd1.UNetConfig{}, fmt.Errorf("UNet level %d width %d is not a multiple of %d", level, w[0], mc)

@@ -59,5 +59,15 @@ func (c UNetConfig) Validate() error {
 	if c.ModelChannels <= 0 || c.InChannels <= 0 || c.OutChannels <= 0 {
 		return fmt.Errorf("UNet config: non-positive channel counts")
 	}
+	for _, m := range c.ChannelMult {
+		if m <= 0 || c.ModelChannels*m%32 != 0 {
+			return fmt.Errorf("UNet config: %d channels at a level (GroupNorm needs multiples of 32)", c.ModelChannels*m)
+		}
+	}
+	for _, n := range c.NumResBlocks {
+		if n <= 0 {
+			return fmt.Errorf("UNet config: a level without res blocks")
+		}
+	}
 	return nil
 }

@@ -30,10 +30,13 @@ func VAEConfigFromShapes(src Source, prefix string) (VAEConfig, error) {
 		return VAEConfig{}, fmt.Errorf("VAE keys under %q are missing or malformed", prefix)
 	}
 	c := VAEConfig{Ch: in[0], InChannels: in[1], ZChannels: zin[1], EmbedDim: q[0] / 2, OutChannels: out[0]}
+	if c.Ch <= 0 || c.Ch%32 != 0 || c.EmbedDim <= 0 {
+		return VAEConfig{}, fmt.Errorf("VAE with %d base channels and %d latent channels is not supported (GroupNorm needs multiples of 32)", c.Ch, c.EmbedDim)
+	}
 	for lvl := 0; l.has(fmt.Sprintf("encoder.down.%d.block.0.conv1.weight", lvl)); lvl++ {
 		s := l.shape(fmt.Sprintf("encoder.down.%d.block.0.conv1.weight", lvl))
-		if s[0]%c.Ch != 0 {
-			return VAEConfig{}, fmt.Errorf("VAE level %d has %d channels, not a multiple of %d", lvl, s[0], c.Ch)
+		if len(s) != 4 || s[0] <= 0 || s[0]%c.Ch != 0 {
+			return VAEConfig{}, fmt.Errorf("VAE level %d weight shape %v: channels not a positive multiple of %d", lvl, s, c.Ch)
 		}
 		c.ChMult = append(c.ChMult, s[0]/c.Ch)
 		if l.has(fmt.Sprintf("encoder.down.%d.attn.0.q.weight", lvl)) {
