@@ -339,6 +339,9 @@ func (u *UNet) Config() UNetConfig { return u.cfg }
 // Forward computes the network output [n, out, h, w] for x [n, in, h, w],
 // one timestep per batch row and context [n or 1, m, ContextDim].
 func (u *UNet) Forward(ctx context.Context, x []float32, n, h, w int, timesteps []float32, context []float32, ctxBatch, m int) ([]float32, error) {
+	if n <= 0 || h <= 0 || w <= 0 {
+		return nil, fmt.Errorf("UNet: empty input [%d,%d,%d,%d]", n, u.cfg.InChannels, h, w)
+	}
 	if len(timesteps) != n {
 		return nil, fmt.Errorf("UNet: %d timesteps for batch %d", len(timesteps), n)
 	}

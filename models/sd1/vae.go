@@ -276,6 +276,9 @@ func (v *VAE) Decode(ctx context.Context, latent *tensor.Tensor) (*tensor.Tensor
 		return nil, fmt.Errorf("VAE decode needs a [B,%d,h,w] latent, got %v", v.cfg.EmbedDim, latent.Shape)
 	}
 	n, h, w := latent.Shape[0], latent.Shape[2], latent.Shape[3]
+	if n == 0 || h == 0 || w == 0 {
+		return nil, fmt.Errorf("VAE decode: empty latent %v", latent.Shape)
+	}
 	raw, oh, ow, err := v.DecodeRaw(ctx, latent.Data, n, h, w)
 	if err != nil {
 		return nil, err
@@ -303,7 +306,7 @@ func (v *VAE) Encode(ctx context.Context, image *tensor.Tensor) (*tensor.Tensor,
 	n, H, W, cIn := image.Shape[0], image.Shape[1], image.Shape[2], image.Shape[3]
 	d := v.downscale
 	h, w := H/d*d, W/d*d
-	if h == 0 || w == 0 {
+	if n == 0 || h == 0 || w == 0 {
 		return nil, fmt.Errorf("image %dx%d is smaller than the VAE's %d-pixel cell", W, H, d)
 	}
 	y0, x0 := (H%d)/2, (W%d)/2
