@@ -16,7 +16,9 @@ func PackA(a []float32, m, k int) *PackedA {
 	pa := &PackedA{m: m, k: k}
 	pa.data = offHeap(mPad*k, pa)
 	if haveSgemmKernel {
-		packAllA(pa.data, false, a, k, 1, m, k)
+		parallelFor(mPad/gemmMR, gemmMR*k, func(s0, s1 int) {
+			packAStrips(pa.data, false, a, k, 1, m, k, s0, s1)
+		})
 	} else {
 		copy(pa.data, a[:m*k]) // row-major for the gonum fallback
 	}
@@ -64,15 +66,17 @@ func PackLinearWeight(w []float32, n, k int) *PackedB {
 	strips := (n + gemmNR - 1) / gemmNR
 	pb := &PackedB{k: k, n: n}
 	pb.data = offHeap(strips*k*gemmNR, pb)
-	for s := range strips {
-		out := pb.data[s*k*gemmNR : (s+1)*k*gemmNR]
-		for j := range min(gemmNR, n-s*gemmNR) {
-			row := w[(s*gemmNR+j)*k : (s*gemmNR+j+1)*k]
-			for p, v := range row {
-				out[p*gemmNR+j] = v
+	parallelFor(strips, gemmNR*k, func(s0, s1 int) {
+		for s := s0; s < s1; s++ {
+			out := pb.data[s*k*gemmNR : (s+1)*k*gemmNR]
+			for j := range min(gemmNR, n-s*gemmNR) {
+				row := w[(s*gemmNR+j)*k : (s*gemmNR+j+1)*k]
+				for p, v := range row {
+					out[p*gemmNR+j] = v
+				}
 			}
 		}
-	}
+	})
 	return pb
 }
 

@@ -198,11 +198,17 @@ func packB(dst []float32, trans bool, b []float32, ldb, pc, kc, jc, nc int) {
 // packAllA writes alpha·op(A) (m×k) for every kc panel: the panel at pc
 // starts at pc·mPad and holds 6-row strips [strip][kc][6], zero-padded.
 func packAllA(dst []float32, trans bool, a []float32, lda int, alpha float32, m, k int) {
+	packAStrips(dst, trans, a, lda, alpha, m, k, 0, padM(m)/gemmMR)
+}
+
+// packAStrips is packAllA for strips s0..s1 only (6 rows each), so that
+// large packs can be split across cores.
+func packAStrips(dst []float32, trans bool, a []float32, lda int, alpha float32, m, k, s0, s1 int) {
 	mPad := padM(m)
 	for pc := 0; pc < k; pc += gemmKC {
 		kc := min(gemmKC, k-pc)
 		panel := dst[pc*mPad : pc*mPad+mPad*kc]
-		for s := range mPad / gemmMR {
+		for s := s0; s < s1; s++ {
 			i0 := s * gemmMR
 			h := max(0, min(gemmMR, m-i0))
 			out := panel[s*kc*gemmMR : (s+1)*kc*gemmMR]

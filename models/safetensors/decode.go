@@ -4,22 +4,66 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 )
+
+// halfTable maps every binary16 bit pattern to its float32 value (256 KB),
+// built on first use: a lookup is several times faster than the bit
+// manipulation when converting gigabytes of fp16 weights.
+var halfTable = sync.OnceValue(func() *[1 << 16]float32 {
+	var t [1 << 16]float32
+	for i := range t {
+		t[i] = HalfToFloat32(uint16(i))
+	}
+	return &t
+})
+
+// parallelDecodeMin is the element count from which Decode splits the work
+// across cores.
+const parallelDecodeMin = 1 << 20
 
 // Decode converts raw little-endian elements of dtype to float32 in dst
 // (len(dst) elements).
 func Decode(dst []float32, dtype DType, raw []byte) error {
-	if s := dtype.Size(); s == 0 || len(raw) != s*len(dst) {
+	size := dtype.Size()
+	if size == 0 || len(raw) != size*len(dst) {
 		return fmt.Errorf("%d bytes of %s for %d elements", len(raw), dtype, len(dst))
 	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(dst) < parallelDecodeMin || workers == 1 {
+		return decode(dst, dtype, raw)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		lo, hi := w*len(dst)/workers, (w+1)*len(dst)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = decode(dst[lo:hi], dtype, raw[lo*size:hi*size])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func decode(dst []float32, dtype DType, raw []byte) error {
 	switch dtype {
 	case F32:
 		for i := range dst {
 			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 		}
 	case F16:
+		t := halfTable()
+		raw = raw[:2*len(dst)]
 		for i := range dst {
-			dst[i] = HalfToFloat32(binary.LittleEndian.Uint16(raw[2*i:]))
+			dst[i] = t[uint16(raw[2*i])|uint16(raw[2*i+1])<<8]
 		}
 	case BF16:
 		for i := range dst {

@@ -216,3 +216,34 @@ func TestMissingTensorAndClosedFile(t *testing.T) {
 		t.Error("want error after Close")
 	}
 }
+
+func TestDecodeParallelMatchesSerial(t *testing.T) {
+	n := parallelDecodeMin + 77
+	for _, dt := range []DType{F16, BF16, F32} {
+		raw := make([]byte, n*dt.Size())
+		for i := range raw {
+			raw[i] = byte(i*131 + i>>9)
+		}
+		got := make([]float32, n)
+		want := make([]float32, n)
+		if err := Decode(got, dt, raw); err != nil {
+			t.Fatal(err)
+		}
+		if err := decode(want, dt, raw); err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s element %d: %v vs %v", dt, i, got[i], want[i])
+			}
+		}
+		if dt == F16 {
+			for i := range n {
+				h := uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
+				if math.Float32bits(got[i]) != math.Float32bits(HalfToFloat32(h)) {
+					t.Fatalf("table lookup differs at %d", i)
+				}
+			}
+		}
+	}
+}
