@@ -91,12 +91,6 @@ func newLoader(src Source, prefix string, progress func(int)) *loader {
 	return &loader{src: src, prefix: prefix, err: &err, progress: progress, scratch: new([]float32)}
 }
 
-func (l *loader) sub(prefix string) *loader {
-	c := *l
-	c.prefix = l.prefix + prefix
-	return &c
-}
-
 func (l *loader) fail(err error) {
 	if *l.err == nil {
 		*l.err = err
