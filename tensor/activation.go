@@ -27,10 +27,31 @@ func siluSerial(x []float32) {
 	}
 }
 
-// QuickGELU applies x·sigmoid(1.702x) in place (CLIP's activation).
+// QuickGELU applies x·sigmoid(1.702x) in place (CLIP's activation), in
+// float32 as PyTorch's vectorised CPU kernels compute it: t = 1.702x, then
+// x·(1/(1+exp(-t))) with the vectorised exp. Large inputs are split across
+// cores.
 func QuickGELU(x []float32) {
-	for i, v := range x {
-		x[i] = float32(float64(v) / (1 + math.Exp(-1.702*float64(v))))
+	const chunk = 1 << 14
+	parallelFor((len(x)+chunk-1)/chunk, chunk, func(lo, hi int) {
+		quickGELUSerial(x[lo*chunk : min(hi*chunk, len(x))])
+	})
+}
+
+// quickGELUSerial is QuickGELU on the calling goroutine (a GEMM epilogue).
+func quickGELUSerial(x []float32) {
+	var buf [256]float32
+	for len(x) > 0 {
+		n := min(len(x), len(buf))
+		e := buf[:n]
+		for i, v := range x[:n] {
+			e[i] = -(1.702 * v)
+		}
+		ExpShift(e, 0)
+		for i, v := range x[:n] {
+			x[i] = v * (1 / (1 + e[i]))
+		}
+		x = x[n:]
 	}
 }
 

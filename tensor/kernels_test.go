@@ -181,9 +181,16 @@ func TestSoftmaxAndActivations(t *testing.T) {
 	a := []float32{-1, 0, 2}
 	SiLU(a)
 	closeTo(t, "silu", a, []float64{-1 / (1 + math.E), 0, 2 / (1 + math.Exp(-2))}, 1e-6)
-	q := []float32{1}
+	// Long enough for the vectorised exp and the parallel split.
+	q := make([]float32, 70001)
+	qwant := make([]float64, len(q))
+	for i := range q {
+		q[i] = float32(i-len(q)/2) / 1000
+		v := float64(q[i])
+		qwant[i] = v / (1 + math.Exp(-1.702*v))
+	}
 	QuickGELU(q)
-	closeTo(t, "quickgelu", q, []float64{1 / (1 + math.Exp(-1.702))}, 1e-6)
+	closeTo(t, "quickgelu", q, qwant, 1e-6)
 	if g := GELU(1); math.Abs(float64(g)-0.8413447460685429) > 1e-6 {
 		t.Errorf("GELU(1) = %v", g)
 	}
