@@ -3,7 +3,6 @@ package tensor
 import (
 	"math"
 	"runtime"
-	"sync"
 )
 
 // attnRows is how many query rows one task handles: its score block
@@ -16,10 +15,18 @@ const attnRows = 96
 // position. Work is split into blocks of query rows per head: the scores
 // of a block are computed, soft-maxed and multiplied by v while cache-hot.
 func Attention(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, causal bool) {
+	AttentionLD(out, ld, q, k, v, ld, n, m, heads, dh, scale, causal)
+}
+
+// AttentionLD is Attention with separate row strides for the output
+// (ldOut) and the inputs (ldIn), e.g. q, k and v read from one fused
+// projection [n, 3·heads·dh].
+func AttentionLD(out []float32, ldOut int, q, k, v []float32, ldIn, n, m, heads, dh int, scale float32, causal bool) {
 	if !haveSgemmKernel {
-		attentionGeneric(out, q, k, v, n, m, heads, dh, ld, scale, causal)
+		attentionGeneric(out, ldOut, q, k, v, ldIn, n, m, heads, dh, scale, causal)
 		return
 	}
+	ld := ldIn
 	kStrips := (m + gemmNR - 1) / gemmNR
 	vStrips := (dh + gemmNR - 1) / gemmNR
 	kp := getBuf(heads * kStrips * dh * gemmNR)
@@ -34,60 +41,57 @@ func Attention(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, c
 	if raw {
 		kScale = scale
 	}
-	for h := range heads {
-		packTransposedB((*kp)[h*kSize:(h+1)*kSize], k[h*dh:], m, dh, ld, kScale)
-		packPlainB((*vp)[h*vSize:(h+1)*vSize], v[h*dh:], m, dh, ld)
-	}
+	parallelFor(heads, 2*m*dh, func(h0, h1 int) {
+		for h := h0; h < h1; h++ {
+			packTransposedB((*kp)[h*kSize:(h+1)*kSize], k[h*dh:], m, dh, ld, kScale)
+			packPlainB((*vp)[h*vSize:(h+1)*vSize], v[h*dh:], m, dh, ld)
+		}
+	})
 	chunks := (n + attnRows - 1) / attnRows
 	tasks := heads * chunks
 	workers := min(runtime.GOMAXPROCS(0), tasks)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func(t0, t1 int) {
-			defer wg.Done()
-			s := getBuf(attnRows * m)
-			qa := getBuf(attnRows * dh)
-			pa := getBuf(attnRows * m)
-			defer packBufs.Put(s)
-			defer packBufs.Put(qa)
-			defer packBufs.Put(pa)
-			for t := t0; t < t1; t++ {
-				h, c := t/chunks, t%chunks
-				r0 := c * attnRows
-				rows := min(attnRows, n-r0)
-				mPad := padM(rows)
-				sc := (*s)[:rows*m]
-				clear(sc)
-				if raw {
-					gemmRangeRaw(q[r0*ld+h*dh:], ld, dh, 0, rows, 0, m, (*kp)[h*kSize:], sc, m)
-				} else {
-					packAllA(*qa, false, q[r0*ld+h*dh:], ld, scale, rows, dh)
-					gemmRange(*qa, mPad, dh, 0, rows, 0, m, nil, (*kp)[h*kSize:], sc, m)
-				}
-				if causal {
-					for i := range rows {
-						row := sc[i*m : (i+1)*m]
-						for j := r0 + i + 1; j < m; j++ {
-							row[j] = float32(math.Inf(-1))
-						}
+	runWorkers(workers, func(w int) {
+		t0, t1 := w*tasks/workers, (w+1)*tasks/workers
+		s := getBuf(attnRows * m)
+		qa := getBuf(attnRows * dh)
+		pa := getBuf(attnRows * m)
+		defer packBufs.Put(s)
+		defer packBufs.Put(qa)
+		defer packBufs.Put(pa)
+		for t := t0; t < t1; t++ {
+			h, c := t/chunks, t%chunks
+			r0 := c * attnRows
+			rows := min(attnRows, n-r0)
+			mPad := padM(rows)
+			sc := (*s)[:rows*m]
+			clear(sc)
+			if raw {
+				gemmRangeRaw(q[r0*ld+h*dh:], ld, dh, 0, rows, 0, m, (*kp)[h*kSize:], sc, m)
+			} else {
+				packAllA(*qa, false, q[r0*ld+h*dh:], ld, scale, rows, dh)
+				gemmRange(*qa, mPad, dh, 0, rows, 0, m, nil, (*kp)[h*kSize:], sc, m)
+			}
+			if causal {
+				for i := range rows {
+					row := sc[i*m : (i+1)*m]
+					for j := r0 + i + 1; j < m; j++ {
+						row[j] = float32(math.Inf(-1))
 					}
 				}
-				SoftmaxRows(sc, rows, m)
-				o := out[r0*ld+h*dh:]
-				for i := range rows {
-					clear(o[i*ld : i*ld+dh])
-				}
-				if raw {
-					gemmRangeRaw(sc, m, m, 0, rows, 0, dh, (*vp)[h*vSize:], o, ld)
-				} else {
-					packAllA(*pa, false, sc, m, 1, rows, m)
-					gemmRange(*pa, mPad, m, 0, rows, 0, dh, nil, (*vp)[h*vSize:], o, ld)
-				}
 			}
-		}(w*tasks/workers, (w+1)*tasks/workers)
-	}
-	wg.Wait()
+			SoftmaxRows(sc, rows, m)
+			o := out[r0*ldOut+h*dh:]
+			for i := range rows {
+				clear(o[i*ldOut : i*ldOut+dh])
+			}
+			if raw {
+				gemmRangeRaw(sc, m, m, 0, rows, 0, dh, (*vp)[h*vSize:], o, ldOut)
+			} else {
+				packAllA(*pa, false, sc, m, 1, rows, m)
+				gemmRange(*pa, mPad, m, 0, rows, 0, dh, nil, (*vp)[h*vSize:], o, ldOut)
+			}
+		}
+	})
 }
 
 // packTransposedB packs B = scale·Xᵀ for X [rows, k] (row stride ld) as
@@ -125,7 +129,7 @@ func packPlainB(dst, x []float32, rows, cols, ld int) {
 }
 
 // attentionGeneric is the portable path: one score matrix per head.
-func attentionGeneric(out, q, k, v []float32, n, m, heads, dh, ld int, scale float32, causal bool) {
+func attentionGeneric(out []float32, ldOut int, q, k, v []float32, ld, n, m, heads, dh int, scale float32, causal bool) {
 	scores := make([]float32, n*m)
 	for h := range heads {
 		off := h * dh
@@ -138,6 +142,6 @@ func attentionGeneric(out, q, k, v []float32, n, m, heads, dh, ld int, scale flo
 			}
 		}
 		SoftmaxRows(scores, n, m)
-		Gemm(false, false, n, dh, m, 1, scores, m, v[off:], ld, 0, out[off:], ld)
+		Gemm(false, false, n, dh, m, 1, scores, m, v[off:], ld, 0, out[off:], ldOut)
 	}
 }

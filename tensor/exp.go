@@ -5,7 +5,8 @@ import "math"
 // ExpShift replaces x[i] by exp(x[i] - shift) and returns the sum, using
 // SLEEF's expf algorithm (PyTorch's CPU exp): eight lanes at a time with
 // AVX2/FMA, the same steps in scalar code otherwise. Arguments below -87
-// (including -Inf) give 0.
+// (including -Inf) give 0, above 88.72 +Inf (so 1/(1+exp(-x)) is 0 for
+// very negative x, as in PyTorch).
 func ExpShift(x []float32, shift float32) float32 {
 	var sum float32
 	head := 0
@@ -33,7 +34,9 @@ func expf(d float32) float32 {
 	if !(d >= -87) {
 		return 0
 	}
-	d = min(d, 88)
+	if d > 88.72283935546875 {
+		return float32(math.Inf(1)) // overflow, as SLEEF
+	}
 	q := float32(math.RoundToEven(float64(d * log2e)))
 	s := fmaf(-q, l2u, d)
 	s = fmaf(-q, l2l, s)

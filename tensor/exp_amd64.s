@@ -14,11 +14,14 @@ DATA expc<>+32(SB)/4, $0x3f000000 // 0.5
 DATA expc<>+36(SB)/4, $0x3f800000 // 1.0
 DATA expc<>+40(SB)/4, $0xc2ae0000 // -87 (below: result flushed to 0)
 DATA expc<>+44(SB)/4, $0x0000007f // 127
-GLOBL expc<>(SB), RODATA|NOPTR, $48
+DATA expc<>+48(SB)/4, $0x42b17218 // 88.72283935546875 (above: +Inf, as SLEEF)
+DATA expc<>+52(SB)/4, $0x7f800000 // +Inf
+GLOBL expc<>(SB), RODATA|NOPTR, $56
 
 // func expShiftAVX2(x *float32, n int, shift float32) float32
 // x[i] = exp(x[i] - shift) for n (a multiple of 8) elements; returns the
-// sum of the results. Arguments below -87 give 0 (and -Inf gives 0).
+// sum of the results. Arguments below -87 give 0 (and -Inf gives 0),
+// arguments above 88.72 give +Inf (sigmoid-style callers pass -x).
 TEXT ·expShiftAVX2(SB), NOSPLIT, $0-28
 	MOVQ         x+0(FP), SI
 	MOVQ         n+8(FP), CX
@@ -37,6 +40,8 @@ loop:
 	VMOVUPS      (SI), Y0
 	VSUBPS       Y15, Y0, Y0      // d = x - shift
 	VCMPPS       $5, Y11, Y0, Y7  // keep = !(d < -87)
+	VBROADCASTSS expc<>+48(SB), Y6
+	VCMPPS       $0x1e, Y6, Y0, Y6 // over = d > 88.72
 	VMAXPS       Y11, Y0, Y0
 	VMULPS       Y14, Y0, Y1
 	VROUNDPS     $0, Y1, Y1       // q = rint(d*log2e)
@@ -61,6 +66,8 @@ loop:
 	VPSLLD       $23, Y1, Y1      // 2^q
 	VMULPS       Y1, Y2, Y2
 	VANDPS       Y7, Y2, Y2
+	VBROADCASTSS expc<>+52(SB), Y3
+	VBLENDVPS    Y6, Y3, Y2, Y2   // +Inf where over
 	VMOVUPS      Y2, (SI)
 	VADDPS       Y2, Y8, Y8
 	ADDQ         $32, SI

@@ -45,7 +45,14 @@ func GroupNorm(dst, x []float32, n, c, hw, groups int, eps float64, gamma, beta 
 // LayerNorm normalises each of the rows of x [rows, dim] (float64
 // statistics) and applies gamma, beta. dst may alias x.
 func LayerNorm(dst, x []float32, rows, dim int, eps float64, gamma, beta []float32) {
-	for r := range rows {
+	// Three float64 passes cost about four elementwise kernels per element.
+	parallelFor(rows, 4*dim, func(lo, hi int) {
+		layerNormRows(dst, x, lo, hi, dim, eps, gamma, beta)
+	})
+}
+
+func layerNormRows(dst, x []float32, r0, r1, dim int, eps float64, gamma, beta []float32) {
+	for r := r0; r < r1; r++ {
 		src := x[r*dim : (r+1)*dim]
 		out := dst[r*dim : (r+1)*dim]
 		var sum float64

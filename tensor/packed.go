@@ -59,40 +59,99 @@ type PackedB struct {
 
 // PackLinearWeight packs a PyTorch Linear weight w [n,k] as B = wᵀ.
 func PackLinearWeight(w []float32, n, k int) *PackedB {
+	pb := NewPackedLinear(n, k)
+	pb.SetRows(0, w, n)
+	return pb
+}
+
+// NewPackedLinear returns a zero k×n operand to be filled by SetRows, so
+// that several Linear weights with the same input width (e.g. attention's
+// q, k and v projections) run as one product with their outputs side by
+// side.
+func NewPackedLinear(n, k int) *PackedB {
+	pb := &PackedB{k: k, n: n}
 	if !haveSgemmKernel {
-		// Copied: callers may reuse w.
-		return &PackedB{raw: append([]float32(nil), w[:n*k]...), k: k, n: n}
+		pb.raw = make([]float32, n*k)
+		return pb
 	}
 	strips := (n + gemmNR - 1) / gemmNR
-	pb := &PackedB{k: k, n: n}
 	pb.data = offHeap(strips*k*gemmNR, pb)
-	parallelFor(strips, gemmNR*k, func(s0, s1 int) {
-		for s := s0; s < s1; s++ {
+	return pb
+}
+
+// SetRows packs a Linear weight w [rows,k] as the output columns
+// j0..j0+rows. w is not retained.
+func (pb *PackedB) SetRows(j0 int, w []float32, rows int) {
+	k := pb.k
+	if j0 < 0 || j0+rows > pb.n || len(w) < rows*k {
+		panic("tensor: PackedB.SetRows out of range")
+	}
+	if pb.data == nil {
+		copy(pb.raw[j0*k:], w[:rows*k])
+		return
+	}
+	s0, s1 := j0/gemmNR, (j0+rows+gemmNR-1)/gemmNR
+	parallelFor(s1-s0, gemmNR*k, func(lo, hi int) {
+		for s := s0 + lo; s < s0+hi; s++ {
 			out := pb.data[s*k*gemmNR : (s+1)*k*gemmNR]
-			for j := range min(gemmNR, n-s*gemmNR) {
-				row := w[(s*gemmNR+j)*k : (s*gemmNR+j+1)*k]
+			for c := max(j0, s*gemmNR); c < min(j0+rows, (s+1)*gemmNR); c++ {
+				row := w[(c-j0)*k : (c-j0+1)*k]
+				lane := c - s*gemmNR
 				for p, v := range row {
-					out[p*gemmNR+j] = v
+					out[p*gemmNR+lane] = v
 				}
 			}
 		}
 	})
-	return pb
+}
+
+// Activation is an elementwise function applied in a product's epilogue.
+type Activation int
+
+const (
+	// NoActivation leaves the product as is.
+	NoActivation Activation = iota
+	// ActQuickGELU applies QuickGELU (CLIP's MLP activation).
+	ActQuickGELU
+)
+
+func (a Activation) apply(x []float32) {
+	switch a {
+	case ActQuickGELU:
+		quickGELUSerial(x)
+	}
+}
+
+// Epilogue says what LinearPackedInto does around the product. Each core
+// applies it to its own block of the output while the block is in cache.
+type Epilogue struct {
+	// Accumulate adds the result to dst (a residual connection) instead of
+	// overwriting it.
+	Accumulate bool
+	// Act is applied to the final value of dst.
+	Act Activation
 }
 
 // LinearPacked computes dst[m,n] = x[m,k]·wᵀ + bias with a packed weight.
 func LinearPacked(dst, x []float32, m int, w *PackedB, bias []float32) {
+	LinearPackedInto(dst, x, m, w, bias, Epilogue{})
+}
+
+// minParallelPack is the A-operand size (floats) above which packing it
+// is split across cores: a split costs a few microseconds, packing 16K
+// floats about as much.
+const minParallelPack = 1 << 14
+
+// LinearPackedInto computes dst[m,n] = act(x[m,k]·wᵀ + bias), or
+// act(dst + x·wᵀ + bias) with ep.Accumulate. dst must not overlap x.
+func LinearPackedInto(dst, x []float32, m int, w *PackedB, bias []float32, ep Epilogue) {
 	defer runtime.KeepAlive(w) // w.data is freed by w's finalizer
 	n, k := w.n, w.k
-	if bias != nil {
-		for i := range m {
-			copy(dst[i*n:(i+1)*n], bias)
-		}
-	} else {
-		clear(dst[:m*n])
-	}
+	dst, x = dst[:m*n], x[:m*k]
 	if w.data == nil {
+		linearPrologue(dst, n, 0, m, 0, n, bias, ep.Accumulate)
 		Gemm(false, true, m, n, k, 1, x, k, w.raw, k, 1, dst, n)
+		linearActivate(dst, n, 0, m, 0, n, ep.Act)
 		return
 	}
 	// Packing the activations costs ~1/n of the product and keeps the
@@ -101,6 +160,40 @@ func LinearPacked(dst, x []float32, m int, w *PackedB, bias []float32) {
 	mPad := padM(m)
 	abuf := getBuf(mPad * k)
 	defer packBufs.Put(abuf)
-	packAllA(*abuf, false, x, k, 1, m, k)
-	gemmCoreB(*abuf, m, n, k, nil, w.data, dst, n)
+	parallelForAbove(mPad/gemmMR, gemmMR*k, minParallelPack, func(s0, s1 int) {
+		packAStrips(*abuf, false, x, k, 1, m, k, s0, s1)
+	})
+	splitGemm(m, n, k, func(m0, m1, n0, n1 int) {
+		linearPrologue(dst, n, m0, m1, n0, n1, bias, ep.Accumulate)
+		gemmRange(*abuf, mPad, k, m0, m1, n0, n1, nil, w.data, dst, n)
+		linearActivate(dst, n, m0, m1, n0, n1, ep.Act)
+	})
+}
+
+// linearPrologue prepares rows m0..m1, columns n0..n1 of dst (row
+// length n) for the product to be added: bias (or zero), or dst + bias
+// when accumulating.
+func linearPrologue(dst []float32, n, m0, m1, n0, n1 int, bias []float32, accumulate bool) {
+	for i := m0; i < m1; i++ {
+		seg := dst[i*n+n0 : i*n+n1]
+		switch {
+		case bias == nil && !accumulate:
+			clear(seg)
+		case bias == nil:
+		case accumulate:
+			Add(seg, seg, bias[n0:n1])
+		default:
+			copy(seg, bias[n0:n1])
+		}
+	}
+}
+
+// linearActivate applies act to rows m0..m1, columns n0..n1 of dst.
+func linearActivate(dst []float32, n, m0, m1, n0, n1 int, act Activation) {
+	if act == NoActivation {
+		return
+	}
+	for i := m0; i < m1; i++ {
+		act.apply(dst[i*n+n0 : i*n+n1])
+	}
 }

@@ -12,6 +12,7 @@ func TestPortablePaths(t *testing.T) {
 		TestGemmAllLayouts, TestLinearMatchesNaive, TestLinearPackedMatchesLinear,
 		TestConv2DMatchesNaive, TestConv2DRowTiles, TestAttentionMatchesReference,
 		TestSoftmaxAndActivations, TestExpShift, TestMaxAndScale, TestGELUInPlace,
+		TestFusedLinearEpilogue, TestAttentionLDFusedQKV, TestExpOverflow,
 	}
 	for _, mode := range []struct {
 		name         string

@@ -82,32 +82,20 @@ func splitGemm(m, n, k int, body func(m0, m1, n0, n1 int)) {
 		body(0, m, 0, n)
 		return
 	}
-	var wg sync.WaitGroup
 	if n >= m {
 		strips := (n + gemmNR - 1) / gemmNR
 		workers = min(workers, strips)
-		for w := range workers {
-			n0, n1 := w*strips/workers*gemmNR, min(n, (w+1)*strips/workers*gemmNR)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				body(0, m, n0, n1)
-			}()
-		}
-	} else {
-		const unit = 2 * gemmMR
-		blocks := (m + unit - 1) / unit
-		workers = min(workers, blocks)
-		for w := range workers {
-			m0, m1 := w*blocks/workers*unit, min(m, (w+1)*blocks/workers*unit)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				body(m0, m1, 0, n)
-			}()
-		}
+		runWorkers(workers, func(w int) {
+			body(0, m, w*strips/workers*gemmNR, min(n, (w+1)*strips/workers*gemmNR))
+		})
+		return
 	}
-	wg.Wait()
+	const unit = 2 * gemmMR
+	blocks := (m + unit - 1) / unit
+	workers = min(workers, blocks)
+	runWorkers(workers, func(w int) {
+		body(w*blocks/workers*unit, min(m, (w+1)*blocks/workers*unit), 0, n)
+	})
 }
 
 // gemmRange computes rows m0..m1 (m0 a multiple of 6) and columns n0..n1

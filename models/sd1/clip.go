@@ -3,6 +3,7 @@ package sd1
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"comfyd/tensor"
 )
@@ -47,9 +48,10 @@ func CLIPConfigFromShapes(src Source, prefix string, heads int) (CLIPConfig, err
 }
 
 type clipLayer struct {
-	ln1, ln2     norm
-	q, k, v, out linear
-	fc1, fc2     linear
+	ln1, ln2 norm
+	// qkv is the q, k and v projections fused: [rows, 3·hidden].
+	qkv, out linear
+	fc1, fc2 linear
 }
 
 // TextEncoder is ComfyUI's CLIPTextModel without the text projection
@@ -74,9 +76,7 @@ func LoadTextEncoder(src Source, prefix string, cfg CLIPConfig, progress func(in
 		p := fmt.Sprintf("encoder.layers.%d.", i)
 		e.layers = append(e.layers, clipLayer{
 			ln1: l.norm(p+"layer_norm1", d, 1e-5),
-			q:   l.linear(p+"self_attn.q_proj", d, d, true),
-			k:   l.linear(p+"self_attn.k_proj", d, d, true),
-			v:   l.linear(p+"self_attn.v_proj", d, d, true),
+			qkv: l.fusedLinear([]string{p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj"}, d, d),
 			out: l.linear(p+"self_attn.out_proj", d, d, true),
 			ln2: l.norm(p+"layer_norm2", d, 1e-5),
 			fc1: l.linear(p+"mlp.fc1", d, cfg.Intermediate, true),
@@ -158,11 +158,12 @@ func (e *TextEncoder) Forward(ctx context.Context, seqs [][]Input, layer int) (O
 		stop = len(e.layers) + layer + 1
 	}
 	var hidden []float32
+	scratch := newCLIPScratch(b*t, d, e.cfg.Intermediate)
 	for li := range e.layers {
 		if err := ctx.Err(); err != nil {
 			return Output{}, err
 		}
-		e.layers[li].forward(x, b, t, d, e.cfg.Heads)
+		e.layers[li].forward(x, b, t, d, e.cfg.Heads, scratch)
 		if li+1 == stop {
 			hidden = e.finalLN.layerNorm(x, b*t, d)
 		}
@@ -178,26 +179,38 @@ func (e *TextEncoder) Forward(ctx context.Context, seqs [][]Input, layer int) (O
 	return Output{Hidden: tensor.FromData(hidden, b, t, d), Pooled: pooled}, nil
 }
 
+// clipScratch holds a layer's intermediate activations, reused by every
+// layer of one forward pass.
+type clipScratch struct {
+	h, qkv, mid []float32
+}
+
+func newCLIPScratch(rows, d, inter int) *clipScratch {
+	return &clipScratch{
+		h:   make([]float32, rows*d),
+		qkv: make([]float32, rows*3*d),
+		mid: make([]float32, rows*inter),
+	}
+}
+
 // forward applies one pre-LN transformer layer to x [b·t, d] in place.
-func (c *clipLayer) forward(x []float32, b, t, d, heads int) {
+// The residual additions and the MLP activation run in the epilogues of
+// the out_proj, fc2 and fc1 products.
+func (c *clipLayer) forward(x []float32, b, t, d, heads int, s *clipScratch) {
 	rows := b * t
-	h := c.ln1.layerNorm(x, rows, d)
-	q, k, v := make([]float32, rows*d), make([]float32, rows*d), make([]float32, rows*d)
-	c.q.forward(q, h, rows)
-	c.k.forward(k, h, rows)
-	c.v.forward(v, h, rows)
+	h := s.h
+	c.ln1.layerNormInto(h, x, rows, d)
+	c.qkv.forward(s.qkv, h, rows)
 	att := h // h is no longer needed
+	dh := d / heads
+	scale := float32(1 / math.Sqrt(float64(dh)))
 	for i := range b {
 		o := i * t * d
-		attention(att[o:o+t*d], q[o:o+t*d], k[o:o+t*d], v[o:o+t*d], t, t, heads, d/heads, true)
+		qkv := s.qkv[3*o:]
+		tensor.AttentionLD(att[o:], d, qkv, qkv[d:], qkv[2*d:], 3*d, t, t, heads, dh, scale, true)
 	}
-	proj := q
-	c.out.forward(proj, att, rows)
-	tensor.Add(x, x, proj)
-	h = c.ln2.layerNorm(x, rows, d)
-	mid := make([]float32, rows*c.fc1.out)
-	c.fc1.forward(mid, h, rows)
-	tensor.QuickGELU(mid)
-	c.fc2.forward(proj, mid, rows)
-	tensor.Add(x, x, proj)
+	c.out.forwardInto(x, att, rows, tensor.Epilogue{Accumulate: true})
+	c.ln2.layerNormInto(h, x, rows, d)
+	c.fc1.forwardInto(s.mid, h, rows, tensor.Epilogue{Act: tensor.ActQuickGELU})
+	c.fc2.forwardInto(x, s.mid, rows, tensor.Epilogue{Accumulate: true})
 }

@@ -25,9 +25,32 @@ func (l *loader) linear(name string, in, out int, bias bool) linear {
 	return ln
 }
 
+// fusedLinear reads Linear layers of equal shape (in → out each) as one
+// whose outputs lie side by side ([rows, len(names)·out]), so that e.g.
+// attention's q, k and v projections of the same input are one product.
+func (l *loader) fusedLinear(names []string, in, out int) linear {
+	ln := linear{in: in, out: len(names) * out, b: make([]float32, len(names)*out)}
+	ln.w = tensor.NewPackedLinear(ln.out, in)
+	for i, name := range names {
+		if w := l.getTransient(name+".weight", out, in); w != nil {
+			ln.w.SetRows(i*out, w, out)
+		}
+		if b := l.get(name+".bias", out); b != nil {
+			copy(ln.b[i*out:], b)
+		}
+	}
+	return ln
+}
+
 // forward maps x [rows, in] to dst [rows, out].
 func (ln linear) forward(dst, x []float32, rows int) {
 	tensor.LinearPacked(dst[:rows*ln.out], x[:rows*ln.in], rows, ln.w, ln.b)
+}
+
+// forwardInto is forward with an epilogue (residual add, activation)
+// fused into the product.
+func (ln linear) forwardInto(dst, x []float32, rows int, ep tensor.Epilogue) {
+	tensor.LinearPackedInto(dst[:rows*ln.out], x[:rows*ln.in], rows, ln.w, ln.b, ep)
 }
 
 // conv2d is a PyTorch Conv2d (weight packed for the GEMM kernel).
@@ -77,8 +100,13 @@ func (nm norm) groupNorm(x []float32, n, c, hw int, silu bool) []float32 {
 // layerNorm returns LayerNorm of x [rows, dim].
 func (nm norm) layerNorm(x []float32, rows, dim int) []float32 {
 	out := make([]float32, rows*dim)
-	tensor.LayerNorm(out, x, rows, dim, nm.eps, nm.g, nm.b)
+	nm.layerNormInto(out, x, rows, dim)
 	return out
+}
+
+// layerNormInto writes LayerNorm of x [rows, dim] to dst.
+func (nm norm) layerNormInto(dst, x []float32, rows, dim int) {
+	tensor.LayerNorm(dst, x, rows, dim, nm.eps, nm.g, nm.b)
 }
 
 // attention computes softmax(q·kᵀ/sqrt(dh) [+ causal mask])·v per head for

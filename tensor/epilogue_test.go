@@ -1,0 +1,105 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestFusedLinearEpilogue checks weights packed side by side with SetRows
+// (part boundaries inside 16-column strips) and the accumulate and
+// QuickGELU epilogues against separate Linear calls.
+func TestFusedLinearEpilogue(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, sz := range [][3]int{{1, 3, 5}, {77, 64, 24}, {77, 300, 40}, {130, 90, 33}} {
+		m, k, part := sz[0], sz[1], sz[2]
+		const parts = 3
+		n := parts * part
+		x, bias := randSlice(r, m*k), randSlice(r, n)
+		ws := make([][]float32, parts)
+		pw := NewPackedLinear(n, k)
+		for i := range ws {
+			ws[i] = randSlice(r, part*k)
+			pw.SetRows(i*part, ws[i], part)
+		}
+		// Reference: each part separately, side by side.
+		want := make([]float64, m*n)
+		sep := make([]float32, m*part)
+		for i, w := range ws {
+			Linear(sep, x, m, k, w, part, bias[i*part:(i+1)*part])
+			for row := range m {
+				for j := range part {
+					want[row*n+i*part+j] = float64(sep[row*part+j])
+				}
+			}
+		}
+		got := make([]float32, m*n)
+		LinearPackedInto(got, x, m, pw, bias, Epilogue{})
+		closeTo(t, "fused linear", got, want, 1e-5)
+
+		// Accumulate onto a residual, then QuickGELU of the sum.
+		res := randSlice(r, m*n)
+		got = append([]float32(nil), res...)
+		LinearPackedInto(got, x, m, pw, bias, Epilogue{Accumulate: true, Act: ActQuickGELU})
+		for i := range want {
+			s := want[i] + float64(res[i])
+			want[i] = s / (1 + math.Exp(-1.702*s))
+		}
+		closeTo(t, "accumulate+quickgelu", got, want, 1e-5)
+	}
+}
+
+// TestAttentionLDFusedQKV reads q, k and v from one [n, 3·ld] projection
+// and writes a dense [n, ld] output; it must equal Attention on separate
+// copies.
+func TestAttentionLDFusedQKV(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, c := range []struct{ n, heads, dh int }{{77, 12, 64}, {10, 2, 24}} {
+		ld := c.heads * c.dh
+		qkv := randSlice(r, c.n*3*ld)
+		q, k, v := make([]float32, c.n*ld), make([]float32, c.n*ld), make([]float32, c.n*ld)
+		for i := range c.n {
+			copy(q[i*ld:(i+1)*ld], qkv[i*3*ld:])
+			copy(k[i*ld:(i+1)*ld], qkv[i*3*ld+ld:])
+			copy(v[i*ld:(i+1)*ld], qkv[i*3*ld+2*ld:])
+		}
+		scale := float32(1 / math.Sqrt(float64(c.dh)))
+		want := make([]float32, c.n*ld)
+		Attention(want, q, k, v, c.n, c.n, c.heads, c.dh, ld, scale, true)
+		got := make([]float32, c.n*ld)
+		AttentionLD(got, ld, qkv, qkv[ld:], qkv[2*ld:], 3*ld, c.n, c.n, c.heads, c.dh, scale, true)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("n=%d: [%d] = %v, separate inputs give %v", c.n, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestExpOverflow: arguments past float32's range give +Inf on both the
+// vector and scalar paths (not a wrapped exponent), so SiLU and QuickGELU
+// of very negative inputs are -0 as in PyTorch.
+func TestExpOverflow(t *testing.T) {
+	x := []float32{89, 100, 1000, 88.8, 80, 150, 200, 300, 95}
+	ExpShift(x, 0)
+	for i, v := range x {
+		if i == 4 {
+			if want := math.Exp(80); math.Abs(float64(v)-want) > 1e-6*want {
+				t.Errorf("exp(80) = %v", v)
+			}
+			continue
+		}
+		if !math.IsInf(float64(v), 1) {
+			t.Errorf("exp of x[%d] = %v, want +Inf", i, v)
+		}
+	}
+	in := []float32{-100, -200, -90, -1000, -100, -200, -90, -1000, -95}
+	a, b := append([]float32(nil), in...), append([]float32(nil), in...)
+	SiLU(a)
+	QuickGELU(b)
+	for i := range a {
+		if a[i] != 0 || b[i] != 0 {
+			t.Errorf("SiLU/QuickGELU(%v) = %v, %v; want -0", in[i], a[i], b[i])
+		}
+	}
+}
