@@ -262,7 +262,12 @@ func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int)
 		for i := 0; i < mc; i += gemmMR {
 			h := min(gemmMR, mc-i)
 			as := ap[i*kc:]
-			if haveAVX512Kernel {
+			// A last strip of at most 6 rows goes to the 6-row kernel:
+			// ymm FMAs run at the zmm kernel's flop rate on this
+			// hardware class, and twelve rows would compute up to six
+			// padding rows (M = 77 tokens: 84 rows become 78). Each
+			// element's sum is formed in the same order by both kernels.
+			if haveAVX512Kernel && mc-i > gemmMR {
 				// Two strips at once: twelve rows in AVX-512 registers
 				// (rows past mc are zero padding of the packed A).
 				h = min(2*gemmMR, mc-i)
