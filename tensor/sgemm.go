@@ -255,13 +255,27 @@ func packAStrips(dst []float32, trans bool, a []float32, lda int, alpha float32,
 func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int) {
 	var tmp [2 * gemmMR * gemmNR]float32
 	strips := (nc + gemmNR - 1) / gemmNR
+	// While a strip is multiplied, the next one is prefetched a slice per
+	// kernel call: prepacked weights larger than the cache stream from
+	// DRAM, and the first call on a strip would otherwise wait for it.
+	calls := (mc + 2*gemmMR - 1) / (2 * gemmMR)
+	if !haveAVX512Kernel {
+		calls = (mc + gemmMR - 1) / gemmMR
+	}
+	pfChunk := (kc + calls - 1) / calls // kc 64-byte lines per strip
 	for s := range strips {
 		j := s * gemmNR
 		w := min(gemmNR, nc-j)
 		bs := bp[s*stride:]
+		pf := 0
 		for i := 0; i < mc; i += gemmMR {
 			h := min(gemmMR, mc-i)
 			as := ap[i*kc:]
+			if s+1 < strips && pf < kc {
+				n := min(pfChunk, kc-pf)
+				prefetchLines(&bp[(s+1)*stride+pf*gemmNR], n)
+				pf += n
+			}
 			// A last strip of at most 6 rows goes to the 6-row kernel:
 			// ymm FMAs run at the zmm kernel's flop rate on this
 			// hardware class, and twelve rows would compute up to six

@@ -16,3 +16,6 @@ func sgemmKernel12x16(k int, a0, a1, b, c *float32, ldc int)
 
 //go:noescape
 func sgemmKernel12x16Raw(k int, a *float32, lda int, b, c *float32, ldc int)
+
+//go:noescape
+func prefetchLines(p *float32, lines int)

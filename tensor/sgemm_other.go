@@ -11,3 +11,5 @@ const haveAVX512Kernel = false
 func sgemmKernel12x16(k int, a0, a1, b, c *float32, ldc int) { panic("unreachable") }
 
 func sgemmKernel12x16Raw(k int, a *float32, lda int, b, c *float32, ldc int) { panic("unreachable") }
+
+func prefetchLines(p *float32, lines int) {}
