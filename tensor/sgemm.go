@@ -255,27 +255,33 @@ func packAStrips(dst []float32, trans bool, a []float32, lda int, alpha float32,
 func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int) {
 	var tmp [2 * gemmMR * gemmNR]float32
 	strips := (nc + gemmNR - 1) / gemmNR
-	// While a strip is multiplied, the next one is prefetched a slice per
-	// kernel call: prepacked weights larger than the cache stream from
-	// DRAM, and the first call on a strip would otherwise wait for it.
+	// While a strip is multiplied, the kernel calls on it prefetch the
+	// next one, a slice each: prepacked weights larger than the cache
+	// (CLIP streams 340 MB per encode) would otherwise stall the first
+	// call on each strip.
 	calls := (mc + 2*gemmMR - 1) / (2 * gemmMR)
 	if !haveAVX512Kernel {
 		calls = (mc + gemmMR - 1) / gemmMR
 	}
-	pfChunk := (kc + calls - 1) / calls // kc 64-byte lines per strip
+	// A call covers kc/calls of the strip's kc 64-byte lines in kc
+	// iterations.
+	pfStep := (64*kc/calls + kc - 1) / kc
 	for s := range strips {
 		j := s * gemmNR
 		w := min(gemmNR, nc-j)
 		bs := bp[s*stride:]
-		pf := 0
+		pf, step := &bs[0], 0 // last strip: re-touch this one
+		if s+1 < strips {
+			step = pfStep
+		}
+		call := 0
 		for i := 0; i < mc; i += gemmMR {
 			h := min(gemmMR, mc-i)
 			as := ap[i*kc:]
-			if s+1 < strips && pf < kc {
-				n := min(pfChunk, kc-pf)
-				prefetchLines(&bp[(s+1)*stride+pf*gemmNR], n)
-				pf += n
+			if step != 0 {
+				pf = &bp[(s+1)*stride+min(call*kc/calls, kc-1)*gemmNR]
 			}
+			call++
 			// A last strip of at most 6 rows goes to the 6-row kernel:
 			// ymm FMAs run at the zmm kernel's flop rate on this
 			// hardware class, and twelve rows would compute up to six
@@ -286,10 +292,10 @@ func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int)
 				// (rows past mc are zero padding of the packed A).
 				h = min(2*gemmMR, mc-i)
 				if h == 2*gemmMR && w == gemmNR {
-					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &c[i*ldc+j], ldc)
+					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &c[i*ldc+j], ldc, pf, step)
 				} else {
 					clear(tmp[:])
-					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &tmp[0], gemmNR)
+					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &tmp[0], gemmNR, pf, step)
 					for r := range h {
 						row := c[(i+r)*ldc+j : (i+r)*ldc+j+w]
 						for q := range row {
@@ -301,11 +307,11 @@ func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int)
 				continue
 			}
 			if h == gemmMR && w == gemmNR {
-				sgemmKernel6x16(kc, &as[0], &bs[0], &c[i*ldc+j], ldc)
+				sgemmKernel6x16(kc, &as[0], &bs[0], &c[i*ldc+j], ldc, pf, step)
 				continue
 			}
 			clear(tmp[:])
-			sgemmKernel6x16(kc, &as[0], &bs[0], &tmp[0], gemmNR)
+			sgemmKernel6x16(kc, &as[0], &bs[0], &tmp[0], gemmNR, pf, step)
 			for r := range h {
 				row := c[(i+r)*ldc+j : (i+r)*ldc+j+w]
 				for q := range row {

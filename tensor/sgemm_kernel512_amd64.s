@@ -1,16 +1,21 @@
 #include "textflag.h"
 
-// func sgemmKernel12x16(k int, a0, a1, b, c *float32, ldc int)
+// func sgemmKernel12x16(k int, a0, a1, b, c *float32, ldc int, pf *float32, pfStep int)
 // C[12][16] (row stride ldc floats) += A·B where rows 0-5 come from the
 // packed strip a0 and rows 6-11 from a1 (each [k][6]) and B is a packed
 // [k][16] strip: twelve AVX-512 accumulators with broadcast operands.
-TEXT ·sgemmKernel12x16(SB), NOSPLIT, $0-48
+// Each iteration also prefetches the line at pf, advancing pf by pfStep
+// bytes (a slice of the next B strip; the load ports have room for it,
+// the FMAs are the limit).
+TEXT ·sgemmKernel12x16(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a0+8(FP), SI
 	MOVQ a1+16(FP), BX
 	MOVQ b+24(FP), DI
 	MOVQ c+32(FP), DX
 	MOVQ ldc+40(FP), R8
+	MOVQ pf+48(FP), R10
+	MOVQ pfStep+56(FP), R11
 	SHLQ $2, R8
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
@@ -29,6 +34,8 @@ TEXT ·sgemmKernel12x16(SB), NOSPLIT, $0-48
 
 loop:
 	VMOVUPS          (DI), Z0
+	PREFETCHT0       (R10)
+	ADDQ             R11, R10
 	VFMADD231PS.BCST (SI), Z0, Z4
 	VFMADD231PS.BCST 4(SI), Z0, Z5
 	VFMADD231PS.BCST 8(SI), Z0, Z6

@@ -1,14 +1,17 @@
 #include "textflag.h"
 
-// func sgemmKernel6x16(k int, a, b, c *float32, ldc int)
+// func sgemmKernel6x16(k int, a, b, c *float32, ldc int, pf *float32, pfStep int)
 // C[6][16] (row stride ldc floats) += A·B for packed A [k][6] and packed
-// B [k][16], with twelve AVX2 accumulators.
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-40
+// B [k][16], with twelve AVX2 accumulators; prefetches as
+// sgemmKernel12x16.
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
+	MOVQ pf+40(FP), R10
+	MOVQ pfStep+48(FP), R11
 	SHLQ $2, R8
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
@@ -28,6 +31,8 @@ TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-40
 loop:
 	VMOVUPS      (DI), Y0
 	VMOVUPS      32(DI), Y1
+	PREFETCHT0   (R10)
+	ADDQ         R11, R10
 	VBROADCASTSS (SI), Y2
 	VFMADD231PS  Y0, Y2, Y4
 	VFMADD231PS  Y1, Y2, Y5

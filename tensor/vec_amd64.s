@@ -48,21 +48,3 @@ done:
 	VZEROUPPER
 	RET
 
-// func prefetchLines(p *float32, lines int)
-// Prefetches lines consecutive 64-byte cache lines from p into L1, so
-// that a packed weight strip streamed from DRAM arrives before the
-// kernel reads it.
-TEXT ·prefetchLines(SB), NOSPLIT, $0-16
-	MOVQ p+0(FP), SI
-	MOVQ lines+8(FP), CX
-	TESTQ CX, CX
-	JLE  pfdone
-
-pfloop:
-	PREFETCHT0 (SI)
-	ADDQ       $64, SI
-	DECQ       CX
-	JNZ        pfloop
-
-pfdone:
-	RET
