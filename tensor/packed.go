@@ -1,6 +1,9 @@
 package tensor
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
 // PackedA is a left-hand GEMM operand (m×k, e.g. a convolution weight)
 // packed once into the kernel's 6-row strips, so that repeated products
@@ -163,10 +166,40 @@ func LinearPackedInto(dst, x []float32, m int, w *PackedB, bias []float32, ep Ep
 	parallelForAbove(mPad/gemmMR, gemmMR*k, minParallelPack, func(s0, s1 int) {
 		packAStrips(*abuf, false, x, k, 1, m, k, s0, s1)
 	})
-	splitGemm(m, n, k, func(m0, m1, n0, n1 int) {
+	block := func(m0, m1, n0, n1 int) {
 		linearPrologue(dst, n, m0, m1, n0, n1, bias, ep.Accumulate)
 		gemmRange(*abuf, mPad, k, m0, m1, n0, n1, nil, w.data, dst, n)
 		linearActivate(dst, n, m0, m1, n0, n1, ep.Act)
+	}
+	if n < m {
+		splitGemm(m, n, k, block)
+		return
+	}
+	splitColumnsDynamic(m, n, k, block)
+}
+
+// splitColumnsDynamic runs body over column chunks of C (whole strips,
+// about four per core) that the cores take in turn, so that a core
+// delayed by another process does not leave the others waiting at the
+// end. It suits prepacked B, where chunks share no packing work.
+func splitColumnsDynamic(m, n, k int, body func(m0, m1, n0, n1 int)) {
+	workers := runtime.GOMAXPROCS(0)
+	strips := (n + gemmNR - 1) / gemmNR
+	if 2*m*n*k < minParallelFlops || workers == 1 || strips == 1 {
+		body(0, m, 0, n)
+		return
+	}
+	workers = min(workers, strips)
+	per := max(1, strips/(4*workers))
+	var next atomic.Int64
+	runWorkers(workers, func(int) {
+		for {
+			s0 := int(next.Add(int64(per))) - per
+			if s0 >= strips {
+				return
+			}
+			body(0, m, s0*gemmNR, min(n, (s0+per)*gemmNR))
+		}
 	})
 }
 
