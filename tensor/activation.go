@@ -40,6 +40,11 @@ func QuickGELU(x []float32) {
 
 // quickGELUSerial is QuickGELU on the calling goroutine (a GEMM epilogue).
 func quickGELUSerial(x []float32) {
+	if haveSgemmKernel && len(x) >= 8 {
+		head := len(x) &^ 7
+		quickGELUAVX2(&x[0], head)
+		x = x[head:]
+	}
 	var buf [256]float32
 	for len(x) > 0 {
 		n := min(len(x), len(buf))

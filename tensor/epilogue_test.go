@@ -103,3 +103,26 @@ func TestExpOverflow(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickGELUVectorMatchesSteps: the one-pass vector QuickGELU gives the
+// same bits as its steps done separately (float32 product, ExpShift,
+// reciprocal, product), including overflowing and underflowing inputs.
+func TestQuickGELUVectorMatchesSteps(t *testing.T) {
+	x := make([]float32, 4096+5)
+	for i := range x {
+		x[i] = float32(i-len(x)/2) / 37
+	}
+	e := make([]float32, len(x))
+	for i, v := range x {
+		e[i] = -(1.702 * v)
+	}
+	ExpShift(e, 0)
+	got := append([]float32(nil), x...)
+	QuickGELU(got)
+	for i, v := range x {
+		want := v * (1 / (1 + e[i]))
+		if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] == 0 && want == 0) {
+			t.Fatalf("QuickGELU(%v) = %v, steps give %v", v, got[i], want)
+		}
+	}
+}

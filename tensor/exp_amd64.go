@@ -8,3 +8,6 @@ func maxAVX2(x *float32, n int) float32
 
 //go:noescape
 func scaleAVX2(x *float32, n int, s float32)
+
+//go:noescape
+func quickGELUAVX2(x *float32, n int)

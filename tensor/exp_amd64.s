@@ -82,3 +82,71 @@ done:
 	MOVSS        X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+DATA qgelc<>+0(SB)/4, $0x3fd9db23 // 1.702
+DATA qgelc<>+4(SB)/4, $0x80000000 // sign bit
+GLOBL qgelc<>(SB), RODATA|NOPTR, $8
+
+// func quickGELUAVX2(x *float32, n int)
+// x[i] = x[i]·(1/(1+exp(-(1.702·x[i])))) for n (a multiple of 8) elements:
+// the steps of quickGELUSerial (float32 product, expShiftAVX2's exp,
+// reciprocal, product) in one pass.
+TEXT ·quickGELUAVX2(SB), NOSPLIT, $0-16
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS expc<>+0(SB), Y14
+	VBROADCASTSS expc<>+4(SB), Y13
+	VBROADCASTSS expc<>+8(SB), Y12
+	VBROADCASTSS expc<>+40(SB), Y11
+	VPBROADCASTD expc<>+44(SB), Y10
+	VBROADCASTSS expc<>+36(SB), Y9
+	VBROADCASTSS qgelc<>+0(SB), Y15
+	VBROADCASTSS qgelc<>+4(SB), Y8
+	SHRQ         $3, CX
+	JZ           qdone
+
+qloop:
+	VMOVUPS      (SI), Y0
+	VMULPS       Y15, Y0, Y0      // t = 1.702x
+	VXORPS       Y8, Y0, Y0       // d = -t
+	VCMPPS       $5, Y11, Y0, Y7  // keep = !(d < -87)
+	VBROADCASTSS expc<>+48(SB), Y6
+	VCMPPS       $0x1e, Y6, Y0, Y6 // over = d > 88.72
+	VMAXPS       Y11, Y0, Y0
+	VMULPS       Y14, Y0, Y1
+	VROUNDPS     $0, Y1, Y1       // q = rint(d*log2e)
+	VFNMADD231PS Y13, Y1, Y0      // s = d - q*ln2hi
+	VFNMADD231PS Y12, Y1, Y0      // s -= q*ln2lo
+	VBROADCASTSS expc<>+12(SB), Y2
+	VBROADCASTSS expc<>+16(SB), Y3
+	VFMADD213PS  Y3, Y0, Y2       // u = u*s + c
+	VBROADCASTSS expc<>+20(SB), Y3
+	VFMADD213PS  Y3, Y0, Y2
+	VBROADCASTSS expc<>+24(SB), Y3
+	VFMADD213PS  Y3, Y0, Y2
+	VBROADCASTSS expc<>+28(SB), Y3
+	VFMADD213PS  Y3, Y0, Y2
+	VBROADCASTSS expc<>+32(SB), Y3
+	VFMADD213PS  Y3, Y0, Y2
+	VMULPS       Y0, Y0, Y4       // s*s
+	VADDPS       Y9, Y0, Y5       // s+1
+	VFMADD213PS  Y5, Y4, Y2       // u = s*s*u + (s+1)
+	VCVTPS2DQ    Y1, Y1
+	VPADDD       Y10, Y1, Y1
+	VPSLLD       $23, Y1, Y1      // 2^q
+	VMULPS       Y1, Y2, Y2
+	VANDPS       Y7, Y2, Y2
+	VBROADCASTSS expc<>+52(SB), Y3
+	VBLENDVPS    Y6, Y3, Y2, Y2   // e = exp(d), +Inf where over
+	VADDPS       Y9, Y2, Y2       // 1 + e
+	VDIVPS       Y2, Y9, Y2       // 1/(1+e)
+	VMOVUPS      (SI), Y0
+	VMULPS       Y2, Y0, Y0       // x·sigmoid(1.702x)
+	VMOVUPS      Y0, (SI)
+	ADDQ         $32, SI
+	DECQ         CX
+	JNZ          qloop
+
+qdone:
+	VZEROUPPER
+	RET
