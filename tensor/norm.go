@@ -55,21 +55,51 @@ func layerNormRows(dst, x []float32, r0, r1, dim int, eps float64, gamma, beta [
 	for r := r0; r < r1; r++ {
 		src := x[r*dim : (r+1)*dim]
 		out := dst[r*dim : (r+1)*dim]
-		var sum float64
-		for _, v := range src {
-			sum += float64(v)
-		}
-		mean := sum / float64(dim)
-		var sq float64
-		for _, v := range src {
-			d := float64(v) - mean
-			sq += d * d
-		}
-		inv := 1 / math.Sqrt(sq/float64(dim)+eps)
+		mean := sum64(src) / float64(dim)
+		inv := 1 / math.Sqrt(sqDev64(src, mean)/float64(dim)+eps)
+		g, b := gamma[:len(src)], beta[:len(src)]
+		out = out[:len(src)]
 		for i, v := range src {
-			out[i] = float32((float64(v)-mean)*inv)*gamma[i] + beta[i]
+			out[i] = float32((float64(v)-mean)*inv)*g[i] + b[i]
 		}
 	}
+}
+
+// sum64 is the float64 sum of x, in four interleaved partial sums (one
+// chain of dependent adds would take four times as long).
+func sum64(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sqDev64 is Σ(x-mean)² in float64, summed as sum64.
+func sqDev64(x []float32, mean float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		d0, d1, d2, d3 := float64(v[0])-mean, float64(v[1])-mean, float64(v[2])-mean, float64(v[3])-mean
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - mean
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // SoftmaxRows replaces each row of x [rows, n] by its softmax (float32,
