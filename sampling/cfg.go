@@ -258,7 +258,7 @@ func newPreparedCond(c Cond, shape []int) (*preparedCond, error) {
 	if a := resolveArea(c, mask, H, W); a != nil {
 		pc.area, pc.hasArea = *a, true
 	}
-	strength := condStrength(c.Strength)
+	strength := c.Strength
 	pc.plain = !pc.hasArea && !pc.hasMask && strength == 1
 	cropShape := []int{B, C, pc.area.Height, pc.area.Width}
 	pc.xc, pc.raw = tensor.New(cropShape...), tensor.New(cropShape...)

@@ -150,6 +150,7 @@ func TestGuiderMaskedCond(t *testing.T) {
 	n := predict(t, m, x, sigma, analytic.Cond(analytic.Negative))
 	masked := analytic.Cond(analytic.Negative)
 	masked.Mask = tensor.New(1, 64, 64)
+	masked.MaskStrength = 1 // ConditioningSetMask's default
 	for y := range 64 {
 		for xx := range 32 {
 			masked.Mask.Data[y*64+xx] = 1
@@ -169,6 +170,30 @@ func TestGuiderMaskedCond(t *testing.T) {
 			if got.Data[out] != p.Data[out] {
 				t.Fatalf("outside the mask: %v, want %v", got.Data[out], p.Data[out])
 			}
+		}
+	}
+}
+
+// A cond of strength 0 (ConditioningSetArea allows it) weighs nothing: the
+// prediction equals the one without it.
+func TestGuiderZeroStrengthCond(t *testing.T) {
+	m, _ := analytic.NewModel("sd1_eps")
+	x := testLatent(1, 4, 16, 16)
+	run := func(pos sampling.Conditioning) []float32 {
+		g := sampling.NewGuider(m, pos, analytic.Conditioning(analytic.Negative), 6)
+		out := tensor.New(x.Shape...)
+		if err := g.Denoise(out, nil, x, 2); err != nil {
+			t.Fatal(err)
+		}
+		return out.Data
+	}
+	zero := analytic.Cond(analytic.Negative)
+	zero.Strength = 0
+	alone := run(analytic.Conditioning(analytic.Positive))
+	with := run(sampling.Conditioning{analytic.Cond(analytic.Positive), zero})
+	for i := range alone {
+		if alone[i] != with[i] {
+			t.Fatalf("value %d: %v alone, %v beside a strength-0 cond", i, alone[i], with[i])
 		}
 	}
 }

@@ -7,16 +7,6 @@ import (
 	"comfyd/tensor"
 )
 
-// condStrength maps the zero value of Cond.Strength / MaskStrength to
-// ComfyUI's default 1: conds built without the conditioning nodes leave it
-// unset. (A deliberate strength of exactly 0 is therefore not expressible.)
-func condStrength(s float64) float64 {
-	if s == 0 {
-		return 1
-	}
-	return s
-}
-
 // resolveArea returns the cond's area in latent units clamped to the
 // latent, or nil for a full-frame cond: percentage areas are rounded like
 // Python's round(), mask bounds become an area when SetAreaToBounds is set.
@@ -73,7 +63,7 @@ func areaMult(pc *preparedCond, mask *tensor.Tensor, strength float64, H, W int)
 	ar := pc.area
 	m := tensor.New(B, C, ar.Height, ar.Width)
 	s := float32(strength)
-	ms := float32(condStrength(pc.cond.MaskStrength))
+	ms := float32(pc.cond.MaskStrength)
 	i := 0
 	for b := range B {
 		for range C {

@@ -52,9 +52,11 @@ type Cond struct {
 	Pooled *tensor.Tensor
 	// Area restricts the cond to a latent-space rectangle (ConditioningSetArea).
 	Area *Area
-	// Strength multiplies the cond's prediction (default 1).
+	// Strength weighs the cond's prediction. Text encoders set ComfyUI's
+	// default 1; 0 is a real strength (ConditioningSetArea allows it).
 	Strength float64
-	// Mask, with MaskStrength, restricts the cond to a mask ([1,H,W]).
+	// Mask, with MaskStrength, restricts the cond to a mask ([1,H,W]);
+	// MaskStrength is read only when Mask is set.
 	Mask         *tensor.Tensor
 	MaskStrength float64
 	// SetAreaToBounds is ConditioningSetMask's "mask bounds" option.
