@@ -126,3 +126,27 @@ func TestQuickGELUVectorMatchesSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestPartialRowBlocksStayInBounds: the kernels write a partial last row
+// block straight into C; the memory after C must be left alone.
+func TestPartialRowBlocksStayInBounds(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	// Padding rows of A are zero, so a stray write adds +0: -0 is the
+	// one value whose bits that changes.
+	sentinel := float32(math.Copysign(0, -1))
+	for _, m := range []int{1, 5, 7, 11, 77, 130} {
+		k, n := 40, 48
+		x, w := randSlice(r, m*k), randSlice(r, n*k)
+		buf := make([]float32, m*n+2*12*n)
+		for i := m * n; i < len(buf); i++ {
+			buf[i] = sentinel
+		}
+		LinearPacked(buf[:m*n], x, m, PackLinearWeight(w, n, k), nil)
+		Gemm(false, true, m, n, k, 1, x, k, w, k, 1, buf[:m*n], n)
+		for i := m * n; i < len(buf); i++ {
+			if math.Float32bits(buf[i]) != math.Float32bits(sentinel) {
+				t.Fatalf("m=%d: element %d past C overwritten", m, i-m*n)
+			}
+		}
+	}
+}

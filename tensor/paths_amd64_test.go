@@ -12,7 +12,7 @@ func TestPortablePaths(t *testing.T) {
 		TestGemmAllLayouts, TestLinearMatchesNaive, TestLinearPackedMatchesLinear,
 		TestConv2DMatchesNaive, TestConv2DRowTiles, TestAttentionMatchesReference,
 		TestSoftmaxAndActivations, TestExpShift, TestMaxAndScale, TestGELUInPlace,
-		TestFusedLinearEpilogue, TestAttentionLDFusedQKV, TestExpOverflow, TestQuickGELUVectorMatchesSteps,
+		TestFusedLinearEpilogue, TestAttentionLDFusedQKV, TestExpOverflow, TestQuickGELUVectorMatchesSteps, TestPartialRowBlocksStayInBounds,
 	}
 	for _, mode := range []struct {
 		name         string

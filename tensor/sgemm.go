@@ -291,11 +291,11 @@ func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int)
 				// Two strips at once: twelve rows in AVX-512 registers
 				// (rows past mc are zero padding of the packed A).
 				h = min(2*gemmMR, mc-i)
-				if h == 2*gemmMR && w == gemmNR {
-					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &c[i*ldc+j], ldc, pf, step)
+				if w == gemmNR {
+					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &c[i*ldc+j], ldc, pf, step, h)
 				} else {
 					clear(tmp[:])
-					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &tmp[0], gemmNR, pf, step)
+					sgemmKernel12x16(kc, &as[0], &as[gemmMR*kc], &bs[0], &tmp[0], gemmNR, pf, step, 2*gemmMR)
 					for r := range h {
 						row := c[(i+r)*ldc+j : (i+r)*ldc+j+w]
 						for q := range row {
@@ -306,12 +306,12 @@ func macroKernel(ap, bp []float32, stride, mc, kc, nc int, c []float32, ldc int)
 				i += gemmMR
 				continue
 			}
-			if h == gemmMR && w == gemmNR {
-				sgemmKernel6x16(kc, &as[0], &bs[0], &c[i*ldc+j], ldc, pf, step)
+			if w == gemmNR {
+				sgemmKernel6x16(kc, &as[0], &bs[0], &c[i*ldc+j], ldc, pf, step, h)
 				continue
 			}
 			clear(tmp[:])
-			sgemmKernel6x16(kc, &as[0], &bs[0], &tmp[0], gemmNR, pf, step)
+			sgemmKernel6x16(kc, &as[0], &bs[0], &tmp[0], gemmNR, pf, step, gemmMR)
 			for r := range h {
 				row := c[(i+r)*ldc+j : (i+r)*ldc+j+w]
 				for q := range row {

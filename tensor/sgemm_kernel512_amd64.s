@@ -1,13 +1,14 @@
 #include "textflag.h"
 
-// func sgemmKernel12x16(k int, a0, a1, b, c *float32, ldc int, pf *float32, pfStep int)
+// func sgemmKernel12x16(k int, a0, a1, b, c *float32, ldc int, pf *float32, pfStep, rows int)
 // C[12][16] (row stride ldc floats) += A·B where rows 0-5 come from the
 // packed strip a0 and rows 6-11 from a1 (each [k][6]) and B is a packed
 // [k][16] strip: twelve AVX-512 accumulators with broadcast operands.
 // Each iteration also prefetches the line at pf, advancing pf by pfStep
 // bytes (a slice of the next B strip; the load ports have room for it,
-// the FMAs are the limit).
-TEXT ·sgemmKernel12x16(SB), NOSPLIT, $0-64
+// the FMAs are the limit). Only the first rows (1..12) rows of C are
+// updated, so a partial last block is written in place.
+TEXT ·sgemmKernel12x16(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a0+8(FP), SI
 	MOVQ a1+16(FP), BX
@@ -16,6 +17,7 @@ TEXT ·sgemmKernel12x16(SB), NOSPLIT, $0-64
 	MOVQ ldc+40(FP), R8
 	MOVQ pf+48(FP), R10
 	MOVQ pfStep+56(FP), R11
+	MOVQ rows+64(FP), R9
 	SHLQ $2, R8
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
@@ -57,39 +59,62 @@ loop:
 store:
 	VADDPS  (DX), Z4, Z4
 	VMOVUPS Z4, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z5, Z5
 	VMOVUPS Z5, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z6, Z6
 	VMOVUPS Z6, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z7, Z7
 	VMOVUPS Z7, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z8, Z8
 	VMOVUPS Z8, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z9, Z9
 	VMOVUPS Z9, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z10, Z10
 	VMOVUPS Z10, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z11, Z11
 	VMOVUPS Z11, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z12, Z12
 	VMOVUPS Z12, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z13, Z13
 	VMOVUPS Z13, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z14, Z14
 	VMOVUPS Z14, (DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Z15, Z15
 	VMOVUPS Z15, (DX)
+done:
 	VZEROUPPER
 	RET
 

@@ -1,10 +1,10 @@
 #include "textflag.h"
 
-// func sgemmKernel6x16(k int, a, b, c *float32, ldc int, pf *float32, pfStep int)
+// func sgemmKernel6x16(k int, a, b, c *float32, ldc int, pf *float32, pfStep, rows int)
 // C[6][16] (row stride ldc floats) += A·B for packed A [k][6] and packed
-// B [k][16], with twelve AVX2 accumulators; prefetches as
-// sgemmKernel12x16.
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-56
+// B [k][16], with twelve AVX2 accumulators; prefetches and limits the
+// rows written as sgemmKernel12x16.
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -12,6 +12,7 @@ TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-56
 	MOVQ ldc+32(FP), R8
 	MOVQ pf+40(FP), R10
 	MOVQ pfStep+48(FP), R11
+	MOVQ rows+56(FP), R9
 	SHLQ $2, R8
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
@@ -61,30 +62,41 @@ store:
 	VMOVUPS Y4, (DX)
 	VADDPS  32(DX), Y5, Y5
 	VMOVUPS Y5, 32(DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Y6, Y6
 	VMOVUPS Y6, (DX)
 	VADDPS  32(DX), Y7, Y7
 	VMOVUPS Y7, 32(DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Y8, Y8
 	VMOVUPS Y8, (DX)
 	VADDPS  32(DX), Y9, Y9
 	VMOVUPS Y9, 32(DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Y10, Y10
 	VMOVUPS Y10, (DX)
 	VADDPS  32(DX), Y11, Y11
 	VMOVUPS Y11, 32(DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Y12, Y12
 	VMOVUPS Y12, (DX)
 	VADDPS  32(DX), Y13, Y13
 	VMOVUPS Y13, 32(DX)
+	DECQ    R9
+	JZ      done
 	ADDQ    R8, DX
 	VADDPS  (DX), Y14, Y14
 	VMOVUPS Y14, (DX)
 	VADDPS  32(DX), Y15, Y15
 	VMOVUPS Y15, 32(DX)
+done:
 	VZEROUPPER
 	RET
