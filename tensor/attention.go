@@ -41,13 +41,19 @@ func AttentionLD(out []float32, ldOut int, q, k, v []float32, ldIn, n, m, heads,
 	if raw {
 		kScale = scale
 	}
-	parallelFor(heads, 2*m*dh, func(h0, h1 int) {
-		for h := h0; h < h1; h++ {
-			packTransposedB((*kp)[h*kSize:(h+1)*kSize], k[h*dh:], m, dh, ld, kScale)
-			packPlainB((*vp)[h*vSize:(h+1)*vSize], v[h*dh:], m, dh, ld)
-		}
-	})
+	packHead := func(h int) {
+		packTransposedB((*kp)[h*kSize:(h+1)*kSize], k[h*dh:], m, dh, ld, kScale)
+		packPlainB((*vp)[h*vSize:(h+1)*vSize], v[h*dh:], m, dh, ld)
+	}
 	chunks := (n + attnRows - 1) / attnRows
+	if chunks > 1 {
+		// Several tasks share a head's packed keys and values.
+		parallelFor(heads, 2*m*dh, func(h0, h1 int) {
+			for h := h0; h < h1; h++ {
+				packHead(h)
+			}
+		})
+	}
 	tasks := heads * chunks
 	workers := min(runtime.GOMAXPROCS(0), tasks)
 	runWorkers(workers, func(w int) {
@@ -60,14 +66,27 @@ func AttentionLD(out []float32, ldOut int, q, k, v []float32, ldIn, n, m, heads,
 		defer packBufs.Put(pa)
 		for t := t0; t < t1; t++ {
 			h, c := t/chunks, t%chunks
+			if chunks == 1 {
+				packHead(h) // this task is the head's only user
+			}
 			r0 := c * attnRows
 			rows := min(attnRows, n-r0)
 			mPad := padM(rows)
 			sc := (*s)[:rows*m]
 			clear(sc)
-			if raw {
-				gemmRangeRaw(q[r0*ld+h*dh:], ld, dh, 0, rows, 0, m, (*kp)[h*kSize:], sc, m)
-			} else {
+			switch {
+			case raw && causal:
+				// Per 12 query rows, only the keys up to the last row's
+				// position (rounded to a strip): the rest are masked
+				// anyway, so the scores computed are the same.
+				for i0 := 0; i0 < rows; i0 += 2 * gemmMR {
+					i1 := min(rows, i0+2*gemmMR)
+					keys := min(m, (r0+i1+gemmNR-1)/gemmNR*gemmNR)
+					gemmRangeRaw(q[r0*ld+h*dh:], ld, dh, dh, i0, i1, 0, keys, (*kp)[h*kSize:], sc, m)
+				}
+			case raw:
+				gemmRangeRaw(q[r0*ld+h*dh:], ld, dh, dh, 0, rows, 0, m, (*kp)[h*kSize:], sc, m)
+			default:
 				packAllA(*qa, false, q[r0*ld+h*dh:], ld, scale, rows, dh)
 				gemmRange(*qa, mPad, dh, 0, rows, 0, m, nil, (*kp)[h*kSize:], sc, m)
 			}
@@ -84,9 +103,18 @@ func AttentionLD(out []float32, ldOut int, q, k, v []float32, ldIn, n, m, heads,
 			for i := range rows {
 				clear(o[i*ldOut : i*ldOut+dh])
 			}
-			if raw {
-				gemmRangeRaw(sc, m, m, 0, rows, 0, dh, (*vp)[h*vSize:], o, ldOut)
-			} else {
+			switch {
+			case raw && causal:
+				// Masked probabilities are exactly 0 and add nothing:
+				// each 12-row block sums over its visible keys only.
+				for i0 := 0; i0 < rows; i0 += 2 * gemmMR {
+					i1 := min(rows, i0+2*gemmMR)
+					keys := min(m, r0+i1)
+					gemmRangeRaw(sc, m, keys, m, i0, i1, 0, dh, (*vp)[h*vSize:], o, ldOut)
+				}
+			case raw:
+				gemmRangeRaw(sc, m, m, m, 0, rows, 0, dh, (*vp)[h*vSize:], o, ldOut)
+			default:
 				packAllA(*pa, false, sc, m, 1, rows, m)
 				gemmRange(*pa, mPad, m, 0, rows, 0, dh, nil, (*vp)[h*vSize:], o, ldOut)
 			}
