@@ -125,18 +125,22 @@ func AttentionLD(out []float32, ldOut int, q, k, v []float32, ldIn, n, m, heads,
 // packTransposedB packs B = scale·Xᵀ for X [rows, k] (row stride ld) as
 // strips of 16 rows of X: [strip][k][16].
 func packTransposedB(dst, x []float32, rows, k, ld int, scale float32) {
+	var src [gemmNR][]float32
 	for s := 0; s*gemmNR < rows; s++ {
 		out := dst[s*k*gemmNR : (s+1)*k*gemmNR]
 		w := min(gemmNR, rows-s*gemmNR)
-		for j := range w {
-			row := x[(s*gemmNR+j)*ld : (s*gemmNR+j)*ld+k]
-			for p, v := range row {
-				out[p*gemmNR+j] = scale * v
-			}
-		}
 		if w < gemmNR {
-			for p := range k {
-				clear(out[p*gemmNR+w : (p+1)*gemmNR])
+			clear(out)
+		}
+		for j := range w {
+			src[j] = x[(s*gemmNR+j)*ld : (s*gemmNR+j)*ld+k]
+		}
+		// One 16-wide output row at a time: contiguous writes, sixteen
+		// sequential read streams.
+		for p := range k {
+			o := out[p*gemmNR : p*gemmNR+gemmNR : p*gemmNR+gemmNR]
+			for j, r := range src[:w] {
+				o[j] = scale * r[p]
 			}
 		}
 	}
