@@ -150,6 +150,12 @@ func phi2h(h float32) float32 { return (expm132(h) - h) / h }
 
 // --- elementwise kernels -------------------------------------------------
 
+// eulerStep is an Euler step x + to_d(x, den, s)*dt into dst, with the
+// roundings of toD followed by addScaled but one pass over memory.
+func eulerStep(dst, x, den *tensor.Tensor, s, dt float32) {
+	eulerStepSlice(dst.Data, x.Data, den.Data, s, dt)
+}
+
 // toD is k-diffusion's to_d: dst = (x - den) / s.
 func toD(dst, x, den *tensor.Tensor, s float32) { toDSlice(dst.Data, x.Data, den.Data, s) }
 

@@ -18,6 +18,9 @@ var haveKernelAVX2 = cpu.X86.HasAVX2
 func toDAVX2(d, x, den *float32, n int, s float32)
 
 //go:noescape
+func eulerStepAVX2(d, x, den *float32, n int, s, dt float32)
+
+//go:noescape
 func addScaledAVX2(d, x, y *float32, n int, a float32)
 
 //go:noescape
@@ -72,6 +75,16 @@ func toDAsm(d, x, den []float32, s float32) int {
 	}
 	_, _ = x[n-1], den[n-1]
 	toDAVX2(&d[0], &x[0], &den[0], n, s)
+	return n
+}
+
+func eulerStepAsm(d, x, den []float32, s, dt float32) int {
+	n := vecLen(len(d))
+	if n == 0 {
+		return 0
+	}
+	_, _ = x[n-1], den[n-1]
+	eulerStepAVX2(&d[0], &x[0], &den[0], n, s, dt)
 	return n
 }
 

@@ -68,6 +68,66 @@ toDAVX2_done:
 	VZEROUPPER
 	RET
 
+// func eulerStepAVX2(d, x, den *float32, n int, s, dt float32)
+// d = x + ((x - den) / s)*dt: toD then addScaled in one pass.
+TEXT ·eulerStepAVX2(SB), NOSPLIT, $0-40
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ den+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS s+32(FP), Y14
+	VBROADCASTSS dt+36(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $~31, BX
+	JZ   eulerStepAVX2_loop1
+
+eulerStepAVX2_loop4:
+	VMOVUPS 0(SI)(AX*4), Y4
+	VSUBPS 0(DX)(AX*4), Y4, Y0
+	VDIVPS Y14, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y5
+	VSUBPS 32(DX)(AX*4), Y5, Y1
+	VDIVPS Y14, Y1, Y1
+	VMULPS Y15, Y1, Y1
+	VADDPS Y1, Y5, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y6
+	VSUBPS 64(DX)(AX*4), Y6, Y2
+	VDIVPS Y14, Y2, Y2
+	VMULPS Y15, Y2, Y2
+	VADDPS Y2, Y6, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y7
+	VSUBPS 96(DX)(AX*4), Y7, Y3
+	VDIVPS Y14, Y3, Y3
+	VMULPS Y15, Y3, Y3
+	VADDPS Y3, Y7, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  eulerStepAVX2_loop4
+	CMPQ AX, CX
+	JGE  eulerStepAVX2_done
+
+eulerStepAVX2_loop1:
+	VMOVUPS 0(SI)(AX*4), Y4
+	VSUBPS 0(DX)(AX*4), Y4, Y0
+	VDIVPS Y14, Y0, Y0
+	VMULPS Y15, Y0, Y0
+	VADDPS Y0, Y4, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  eulerStepAVX2_loop1
+
+eulerStepAVX2_done:
+	VZEROUPPER
+	RET
+
 // func addScaledAVX2(d, x, y *float32, n int, a float32)
 // d = x + y*a.
 TEXT ·addScaledAVX2(SB), NOSPLIT, $0-36

@@ -28,6 +28,8 @@ type kernel struct {
 var kernels = []kernel{
 	{"toD", []string{"x", "den"}, []string{"s"}, "d = (x - den) / s", []string{
 		"VMOVUPS $o(SI)(AX*4), $r", "VSUBPS $o(DX)(AX*4), $r, $r", "VDIVPS %15, $r, $r"}},
+	{"eulerStep", []string{"x", "den"}, []string{"s", "dt"}, "d = x + ((x - den) / s)*dt: toD then addScaled in one pass", []string{
+		"VMOVUPS $o(SI)(AX*4), $s", "VSUBPS $o(DX)(AX*4), $s, $r", "VDIVPS %14, $r, $r", "VMULPS %15, $r, $r", "VADDPS $r, $s, $r"}},
 	{"addScaled", []string{"x", "y"}, []string{"a"}, "d = x + y*a", []string{
 		"VMULPS $o(DX)(AX*4), %15, $r", "VMOVUPS $o(SI)(AX*4), $s", "VADDPS $r, $s, $r"}},
 	{"subScaled", []string{"x", "y"}, []string{"a"}, "d = x - y*a", []string{

@@ -24,6 +24,22 @@ func toDGo(d, x, den []float32, s float32) {
 	}
 }
 
+func eulerStepSlice(d, x, den []float32, s, dt float32) {
+	x, den = x[:len(d)], den[:len(d)]
+	k := eulerStepAsm(d, x, den, s, dt)
+	eulerStepGo(d[k:], x[k:], den[k:], s, dt)
+}
+
+// eulerStepGo is toD followed by addScaled, without storing the
+// derivative: the same two roundings per operation, one pass over memory.
+func eulerStepGo(d, x, den []float32, s, dt float32) {
+	x, den = x[:len(d)], den[:len(d)]
+	for i := range d {
+		dx := (x[i] - den[i]) / s
+		d[i] = x[i] + float32(dx*dt)
+	}
+}
+
 func addScaledSlice(d, x, y []float32, a float32) {
 	x, y = x[:len(d)], y[:len(d)]
 	k := addScaledAsm(d, x, y, a)

@@ -101,6 +101,13 @@ func checkKernelsMatchGo(t *testing.T) {
 	kernels := []kernel{
 		{"toD", 2, func(d []float32, in [][]float32, a, _ float32) { toDSlice(d, in[0], in[1], a) },
 			func(d []float32, in [][]float32, a, _ float32) { toDGo(d, in[0], in[1], a) }},
+		{"eulerStep", 2, func(d []float32, in [][]float32, a, b float32) { eulerStepSlice(d, in[0], in[1], a, b) },
+			func(d []float32, in [][]float32, a, b float32) {
+				// The definition: toD, then addScaled.
+				dx := make([]float32, len(d))
+				toDGo(dx, in[0], in[1], a)
+				addScaledGo(d, in[0], dx, b)
+			}},
 		{"addScaled", 2, func(d []float32, in [][]float32, a, _ float32) { addScaledSlice(d, in[0], in[1], a) },
 			func(d []float32, in [][]float32, a, _ float32) { addScaledGo(d, in[0], in[1], a) }},
 		{"subScaled", 2, func(d []float32, in [][]float32, a, _ float32) { subScaledSlice(d, in[0], in[1], a) },

@@ -6,6 +6,7 @@ package sampling
 // work: these report 0 elements done.
 
 func toDAsm(d, x, den []float32, s float32) int                                  { return 0 }
+func eulerStepAsm(d, x, den []float32, s, dt float32) int                        { return 0 }
 func addScaledAsm(d, x, y []float32, a float32) int                              { return 0 }
 func subScaledAsm(d, x, y []float32, a float32) int                              { return 0 }
 func scaleAsm(d, x []float32, a float32) int                                     { return 0 }

@@ -18,13 +18,12 @@ func init() {
 // sampleEuler: x += d * (s[i+1] - s[i]) (Karras et al. 2022, algorithm 2
 // without churn).
 func sampleEuler(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor, error) {
-	den, d := r.Scratch(0, x), r.Scratch(1, x)
+	den := r.Scratch(0, x)
 	for i := 0; i < len(s)-1; i++ {
 		if err := denoiseStep(r, i, den, nil, x, s[i]); err != nil {
 			return nil, err
 		}
-		toD(d, x, den, s[i])
-		addScaled(x, x, d, s[i+1]-s[i])
+		eulerStep(x, x, den, s[i], s[i+1]-s[i])
 	}
 	return x, nil
 }
