@@ -37,7 +37,7 @@ func sampleEulerAncestral(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor
 	if isRF(r) {
 		return eulerAncestralRF(r, x, s, 1, 1)
 	}
-	den, d, n := r.Scratch(0, x), r.Scratch(1, x), r.Scratch(2, x)
+	den, n := r.Scratch(0, x), r.Scratch(2, x)
 	for i := 0; i < len(s)-1; i++ {
 		if err := denoiseStep(r, i, den, nil, x, s[i]); err != nil {
 			return nil, err
@@ -47,8 +47,7 @@ func sampleEulerAncestral(r *Run, x *tensor.Tensor, s []float32) (*tensor.Tensor
 			copyT(x, den)
 			continue
 		}
-		toD(d, x, den, s[i])
-		addScaled(x, x, d, down-s[i])
+		eulerStep(x, x, den, s[i], down-s[i])
 		r.Noise(n)
 		addScaled(x, x, n, up) // n * s_noise * up with s_noise = 1
 	}

@@ -10,9 +10,24 @@ import (
 // The helpers are a small package-wide pool fed by value (no allocation per
 // call); MT19937 itself stays sequential.
 
-// minParallel is the smallest element count worth handing to helpers: the
-// wake-up costs a few microseconds, about 5000 transformed elements.
-const minParallel = 8192
+// minParallel is the smallest element count worth handing to helpers, per
+// kind of work. Waking a helper costs tens of microseconds on a busy VM:
+// Philox's heavy transform (about 8 ns per element on one core) gains from
+// 8192 elements, the cheap Box-Muller of the CPU generator (under 1 ns per
+// element) only from 65536: at [1,4,64,64] (16384) the split made a draw
+// slower, 32-37 us against 27-30 us on one core (BenchmarkRandnCPU, same
+// session), and a draw per step is most of an ancestral sampler's own cost.
+const (
+	minParallelPhilox    = 8192
+	minParallelBoxMuller = 65536
+)
+
+func (t *task) minParallel() int {
+	if t.kind == taskBoxMuller {
+		return minParallelBoxMuller
+	}
+	return minParallelPhilox
+}
 
 type taskKind uint8
 
@@ -72,7 +87,7 @@ func helpers() int {
 func runSplit(t task, align int, wg *sync.WaitGroup) {
 	n := len(t.dst)
 	h := 0
-	if n >= minParallel {
+	if n >= t.minParallel() {
 		h = helpers()
 	}
 	parts := h + 1

@@ -8,7 +8,8 @@ import (
 // The split over helper goroutines must not change a bit: compare against
 // single-goroutine reference computations for sizes around the split points.
 func TestParallelMatchesSequential(t *testing.T) {
-	for _, n := range []int{minParallel - 1, minParallel, minParallel + 5, 65536, 100003, 4 * 4 * 128 * 128} {
+	for _, n := range []int{minParallelPhilox - 1, minParallelPhilox, minParallelPhilox + 5,
+		minParallelBoxMuller - 1, minParallelBoxMuller, minParallelBoxMuller + 5, 100003, 4 * 4 * 128 * 128} {
 		for _, seed := range []uint64{0, 1234567890123, maxSeed} {
 			got := make([]float32, n)
 			g := NewCPU(seed)
@@ -52,7 +53,7 @@ func compareBits(t *testing.T, what string, n int, seed uint64, got, want []floa
 // Generators used from several goroutines at once share the helper pool;
 // each must still get its own exact stream.
 func TestConcurrentGenerators(t *testing.T) {
-	const n = 3*minParallel + 7
+	const n = 3*minParallelBoxMuller + 7
 	want := map[Device][]float32{DeviceCPU: make([]float32, n), DeviceCUDA: make([]float32, n)}
 	for d, w := range want {
 		g, _ := NewGenerator(d, 77)
