@@ -86,8 +86,12 @@ func checkRel(t testing.TB, what string, got []float32, want *tensor.Tensor, rel
 	worst := 0.0
 	for i, w := range want.Data {
 		d := math.Abs(float64(got[i]) - float64(w))
-		if !(d <= worst) {
+		// A NaN stays the worst: no later finite difference may hide it.
+		if d > worst || math.IsNaN(d) {
 			worst = d
+		}
+		if math.IsNaN(worst) {
+			break
 		}
 	}
 	tol := rel*ref + abs
@@ -259,3 +263,23 @@ func TestLoadCheckpointFileRejectsOtherFamilies(t *testing.T) {
 		t.Error("missing file: want an error")
 	}
 }
+
+// checkRel must fail on a NaN anywhere, not only in the last element.
+func TestCheckRelCatchesNaN(t *testing.T) {
+	want := tensor.FromData([]float32{1, 1, 1}, 3)
+	rec := &failureRecorder{TB: t}
+	checkRel(rec, "nan first", []float32{float32(math.NaN()), 1, 1}, want, 1e-3, 0)
+	if !rec.failed {
+		t.Fatal("a NaN before finite values passed checkRel")
+	}
+}
+
+// failureRecorder notes Errorf calls instead of failing the test.
+type failureRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *failureRecorder) Helper()               {}
+func (r *failureRecorder) Logf(string, ...any)   {}
+func (r *failureRecorder) Errorf(string, ...any) { r.failed = true }
