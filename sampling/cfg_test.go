@@ -1,6 +1,7 @@
 package sampling_test
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -195,5 +196,54 @@ func TestGuiderZeroStrengthCond(t *testing.T) {
 		if alone[i] != with[i] {
 			t.Fatalf("value %d: %v alone, %v beside a strength-0 cond", i, alone[i], with[i])
 		}
+	}
+}
+
+// countingNet counts the latent rows the network evaluates.
+type countingNet struct {
+	sampling.DiffusionModel
+	rows int
+}
+
+func (c *countingNet) Apply(ctx context.Context, dst, xc *tensor.Tensor, timestep, sigma []float32, cond *sampling.Cond) error {
+	c.rows += xc.Shape[0]
+	return c.DiffusionModel.Apply(ctx, dst, xc, timestep, sigma, cond)
+}
+
+// cfg == 1 skips the negative pass (one row per latent row) unless the
+// unconditional prediction is asked for (the CFG++ samplers) or the model
+// disables the shortcut; any other cfg runs both passes.
+func TestGuiderCFG1SkipsTheNegativePass(t *testing.T) {
+	x := testLatent(2, 4, 8, 8)
+	cases := []struct {
+		name    string
+		cfg     float64
+		uncond  bool
+		disable bool
+		rows    int
+	}{
+		{"cfg 1", 1, false, false, 2},
+		{"cfg 1, uncond requested", 1, true, false, 4},
+		{"cfg 1, optimisation disabled", 1, false, true, 4},
+		{"cfg 7.5", 7.5, false, false, 4},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, _ := analytic.NewModel("sd1_eps")
+			net := &countingNet{DiffusionModel: m.Net}
+			m.Net = net
+			m.DisableCFG1Optimization = c.disable
+			g := sampling.NewGuider(m, analytic.Conditioning(analytic.Positive), analytic.Conditioning(analytic.Negative), c.cfg)
+			var unc *tensor.Tensor
+			if c.uncond {
+				unc = tensor.New(x.Shape...)
+			}
+			if err := g.Denoise(tensor.New(x.Shape...), unc, x, 2); err != nil {
+				t.Fatal(err)
+			}
+			if net.rows != c.rows {
+				t.Fatalf("network evaluated %d rows, want %d", net.rows, c.rows)
+			}
+		})
 	}
 }
