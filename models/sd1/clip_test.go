@@ -90,13 +90,7 @@ func loadPrompts(t *testing.T) []string {
 			Text string `json:"text"`
 		} `json:"prompts"`
 	}
-	var data []byte
-	var err error
-	for _, d := range []string{goldenDir(t), filepath.Join("..", "..", "..", "shared", "golden", "sd1")} {
-		if data, err = os.ReadFile(filepath.Join(d, "tokenizer_cases.json")); err == nil {
-			break
-		}
-	}
+	data, err := os.ReadFile(filepath.Join(goldenDir(t), "tokenizer_cases.json"))
 	if err != nil {
 		t.Fatalf("tokenizer_cases.json: %v", err)
 	}

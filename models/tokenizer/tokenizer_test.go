@@ -35,15 +35,9 @@ type goldenCase struct {
 
 func loadCases(t *testing.T) []goldenCase {
 	t.Helper()
-	var data []byte
-	var err error
-	for _, d := range []string{goldenDir(), sharedSD1(), filepath.Dir(tokenizerDir())} {
-		if data, err = os.ReadFile(filepath.Join(d, "tokenizer_cases.json")); err == nil {
-			break
-		}
-	}
+	data, err := os.ReadFile(filepath.Join(goldenDir(), "tokenizer_cases.json"))
 	if err != nil {
-		t.Fatalf("tokenizer_cases.json not found: %v", err)
+		t.Fatalf("tokenizer_cases.json: %v", err)
 	}
 	var f struct {
 		Prompts []goldenCase `json:"prompts"`
