@@ -99,6 +99,9 @@ func (c *wsClient) enqueue(f frame, droppable bool) bool {
 		c.mu.Unlock()
 		return false
 	}
+	if f.state == nil {
+		c.freezeTailStatesLocked()
+	}
 	c.frames = append(c.frames, f)
 	c.backlogBytes += len(f.data)
 	if f.state != nil {
@@ -113,6 +116,21 @@ func (c *wsClient) enqueue(f frame, droppable bool) bool {
 	default:
 	}
 	return true
+}
+
+// freezeTailStatesLocked encodes the live progress_state markers at the
+// tail of the queue as they are now, before another message is queued
+// behind them: a marker written later would otherwise show states of nodes
+// whose executing/executed messages it then precedes. Live markers only
+// ever sit at the tail, so newer states coalesce only into a marker that
+// nothing follows. c.mu is held.
+func (c *wsClient) freezeTailStatesLocked() {
+	for i := len(c.frames) - 1; i >= 0 && c.frames[i].state != nil; i-- {
+		st := c.frames[i].state
+		c.frames[i].data, c.frames[i].state = st.message(), nil
+		c.backlogBytes += len(c.frames[i].data)
+		delete(c.queuedStates, st)
+	}
 }
 
 // giveUpLocked drops the backlog of a client too slow to keep and closes
@@ -145,8 +163,10 @@ func (c *wsClient) writeLoop() {
 	var batch []frame
 	for {
 		c.mu.Lock()
+		// Markers taken are encoded now, before anything can queue behind
+		// them; a newer state then queues anew.
+		c.freezeTailStatesLocked()
 		batch, c.frames = c.frames, batch[:0]
-		clear(c.queuedStates) // taken: a newer state queues anew
 		closed := c.closed
 		c.mu.Unlock()
 		for i, f := range batch {

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +125,47 @@ func TestHubSendEncodesOnlyForRecipients(t *testing.T) {
 	ts.hub.send("x", countingJSON{&n}, "")
 	if m := c.next(); m.Type != "x" || n != 1 {
 		t.Errorf("got %v after %d encodings", m.Type, n)
+	}
+}
+
+// A progress_state is fixed at its place in a socket's stream: it must not
+// show nodes whose executing message comes after it (it used to be encoded
+// only when the writer reached it, from the latest state).
+func TestWSProgressStateKeepsItsPlace(t *testing.T) {
+	ts := newTestServer(t)
+	reader := ts.dial(t, "?clientId=R")
+	reader.next()
+	ev := newRunEvents(ts.hub, "P", "R") // executing goes to the submitting client
+	node := func(id, s string) graph.NodeProgress {
+		return graph.NodeProgress{State: s, Value: 1, Max: 1, NodeID: id, PromptID: "P", DisplayNodeID: id, RealNodeID: id}
+	}
+	for round := range 50 {
+		a, b := fmt.Sprint("a", round), fmt.Sprint("b", round)
+		ev.ProgressState("P", map[string]graph.NodeProgress{a: node(a, "running")})
+		ev.Executing("P", b, b)
+		ev.ProgressState("P", map[string]graph.NodeProgress{a: node(a, "finished"), b: node(b, "running")})
+	}
+	executed := map[string]bool{}
+	deadline := time.After(10 * time.Second)
+	for seen := 0; seen < 50; {
+		var m wsMsg
+		select {
+		case m = <-reader.msgs:
+		case <-deadline:
+			t.Fatal("messages stopped")
+		}
+		switch m.Type {
+		case "executing":
+			node, _ := m.Data["node"].(string)
+			executed[node] = true
+			seen++
+		case "progress_state":
+			all, _ := m.Data["nodes"].(map[string]any)
+			for id := range all {
+				if strings.HasPrefix(id, "b") && !executed[id] {
+					t.Fatalf("progress_state shows %s before its executing message", id)
+				}
+			}
+		}
 	}
 }
