@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -92,7 +93,12 @@ func fmtAny(v any) string {
 }
 
 func (s *Server) handleObjectInfoClass(w http.ResponseWriter, r *http.Request) {
+	// chi takes the parameter from the raw path when it holds an escaped
+	// '/', as Inspire's "KSampler //Inspire" does: unescape it ourselves.
 	name := chi.URLParam(r, "node_class")
+	if u, err := url.PathUnescape(name); err == nil {
+		name = u
+	}
 	c, ok := s.cfg.Registry.Get(name)
 	if !ok {
 		writeRawJSON(w, http.StatusOK, []byte("{}"))

@@ -350,3 +350,18 @@ func TestSD1CheckpointThroughServer(t *testing.T) {
 		t.Fatalf("PNG %dx%d, %v", cfg.Width, cfg.Height, err)
 	}
 }
+
+// The frontend asks for one class with encodeURIComponent: Inspire's names
+// carry slashes ("KSampler //Inspire" -> KSampler%20%2F%2FInspire).
+func TestObjectInfoOfAnInspireClass(t *testing.T) {
+	s := startServer(t)
+	resp, err := http.Get(s.url + "/api/object_info/KSampler%20%2F%2FInspire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got map[string]json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || got["KSampler //Inspire"] == nil {
+		t.Fatalf("got %d keys, %v", len(got), err)
+	}
+}
