@@ -100,7 +100,7 @@ func (c *wsClient) enqueue(f frame, droppable bool) bool {
 		return false
 	}
 	if f.state == nil {
-		c.freezeTailStatesLocked()
+		c.freezeTailStatesLocked(maxFrozenStateNodes)
 	}
 	c.frames = append(c.frames, f)
 	c.backlogBytes += len(f.data)
@@ -118,15 +118,25 @@ func (c *wsClient) enqueue(f frame, droppable bool) bool {
 	return true
 }
 
+// maxFrozenStateNodes bounds the prompts whose queued progress_state is
+// frozen in place: each frozen copy lists every node, so for a huge graph
+// behind a lagging socket the copies would grow with the square of its
+// size; such a prompt keeps one live marker (latest state, possibly ahead
+// of the messages queued after it) instead.
+const maxFrozenStateNodes = 512
+
 // freezeTailStatesLocked encodes the live progress_state markers at the
-// tail of the queue as they are now, before another message is queued
-// behind them: a marker written later would otherwise show states of nodes
-// whose executing/executed messages it then precedes. Live markers only
-// ever sit at the tail, so newer states coalesce only into a marker that
-// nothing follows. c.mu is held.
-func (c *wsClient) freezeTailStatesLocked() {
+// tail of the queue as they are now (those of prompts with at most
+// maxNodes nodes; -1: all), before another message is queued behind them:
+// a marker written later would otherwise show states of nodes whose
+// executing/executed messages it then precedes. Newer states coalesce only
+// into a marker still live. c.mu is held.
+func (c *wsClient) freezeTailStatesLocked(maxNodes int) {
 	for i := len(c.frames) - 1; i >= 0 && c.frames[i].state != nil; i-- {
 		st := c.frames[i].state
+		if maxNodes >= 0 && st.size() > maxNodes {
+			continue
+		}
 		c.frames[i].data, c.frames[i].state = st.message(), nil
 		c.backlogBytes += len(c.frames[i].data)
 		delete(c.queuedStates, st)
@@ -165,7 +175,7 @@ func (c *wsClient) writeLoop() {
 		c.mu.Lock()
 		// Markers taken are encoded now, before anything can queue behind
 		// them; a newer state then queues anew.
-		c.freezeTailStatesLocked()
+		c.freezeTailStatesLocked(-1)
 		batch, c.frames = c.frames, batch[:0]
 		closed := c.closed
 		c.mu.Unlock()

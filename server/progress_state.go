@@ -53,6 +53,13 @@ func (p *progressState) update(nodes map[string]graph.NodeProgress) {
 	p.version++
 }
 
+// size is the number of nodes in the state.
+func (p *progressState) size() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.nodes)
+}
+
 // message returns the progress_state message of the latest version,
 // encoding it at most once per version. The executor is held only for the
 // copy, not for the encoding.
