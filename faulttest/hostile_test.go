@@ -109,6 +109,20 @@ func TestHostileButValidPrompts(t *testing.T) {
 			t.Errorf("got %+v, want an execution_error on EmptyLatentImage naming the limit", o)
 		}
 	})
+	t.Run("batch of 8 at 16384x16384 is refused before sampling allocates", func(t *testing.T) {
+		wf := comfyclient.DefaultWorkflow(builtin, 16384, 16384, 4)
+		wf.Inputs("5")["batch_size"] = 8
+		o, peak := queueAndWatch(t, s, sock, wf, 0, 30*time.Second)
+		t.Logf("%+v, peak RSS %s", o, procstat.MiB(peak))
+		if o.kind != "execution_error" || o.nodeID != "3" || !strings.Contains(o.message, "limit") {
+			t.Errorf("got %+v, want an execution_error on KSampler naming the limit", o)
+		}
+		// The 512 MiB latent itself exists; the sampler's ~6 GiB working set
+		// must not (it reached 3.7 GB before the working-set check).
+		if peak > 2<<30 {
+			t.Errorf("peak RSS %s: sampling allocated before refusing", procstat.MiB(peak))
+		}
+	})
 	t.Run("steps 10000 at 16384x16384 is bounded and obeys interrupt", func(t *testing.T) {
 		wf := comfyclient.DefaultWorkflow(builtin, 16384, 16384, 10000)
 		o, peak := queueAndWatch(t, s, sock, wf, 3*time.Second, 60*time.Second)

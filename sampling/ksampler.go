@@ -77,7 +77,7 @@ func (in NodeInputs) check() error {
 	if in.Steps < 1 {
 		return fmt.Errorf("sampling: steps must be at least 1, got %d", in.Steps)
 	}
-	return nil
+	return checkWorkingSet(in.Latent)
 }
 
 // KSampler is ComfyUI's KSampler node (common_ksampler): CPU noise from

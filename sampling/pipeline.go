@@ -53,6 +53,9 @@ func Sample(ctx context.Context, p SampleParams) (SampleResult, error) {
 	if err := checkSampleParams(p); err != nil {
 		return SampleResult{}, err
 	}
+	if err := checkWorkingSet(p.Latent); err != nil {
+		return SampleResult{}, err
+	}
 	if len(p.Sigmas) == 0 {
 		return SampleResult{Samples: p.Latent.Clone()}, nil
 	}

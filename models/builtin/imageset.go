@@ -52,7 +52,7 @@ func newSetCache(vae *colourVAE) *setCache {
 
 func (c *setCache) get(ctx context.Context, h, w int) (*imageSet, error) {
 	if h < 1 || w < 1 || h*w > maxLatentPixels {
-		return nil, fmt.Errorf("built-in model: latent %dx%d (image %dx%d) is larger than it supports (%d latent pixels, e.g. 2048x2048)",
+		return nil, fmt.Errorf("built-in model: latent %dx%d (image %dx%d) is larger than it supports (%d latent pixels, e.g. a 256x256 latent: a 2048x2048 image)",
 			h, w, h*downscale, w*downscale, maxLatentPixels)
 	}
 	key := [2]int{h, w}
