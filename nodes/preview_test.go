@@ -3,6 +3,8 @@ package nodes
 import (
 	"bytes"
 	"image/jpeg"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +112,28 @@ func TestSamplingProgressThrottleAndPreviews(t *testing.T) {
 	// No factors: no previews even when enabled.
 	if NewSamplingProgress(ctx, nil, [3]float32{}).Previews() {
 		t.Error("previews without factors")
+	}
+}
+
+// Long sampling runs print progress to the terminal every couple of
+// seconds, and every run prints a closing line with its speed.
+func TestSamplingProgressLogsToTheTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	ctx := &Context{Env: &Env{PreviewMethod: "none", Logger: log}, NodeID: "3", Reporter: &recorder{}}
+	p := NewSamplingProgress(ctx, nil, [3]float32{})
+	clock := time.Unix(0, 0)
+	p.now = func() time.Time { return clock }
+	p.started, p.lastLog = clock, clock
+	for i := 0; i < 20; i++ {
+		clock = clock.Add(500 * time.Millisecond) // 10 s in all
+		p.Step(i, 20, nil)
+	}
+	out := buf.String()
+	if n := strings.Count(out, "msg=sampling "); n != 4 {
+		t.Errorf("want a progress line every 2 s (4 of them), got %d:\n%s", n, out)
+	}
+	if !strings.Contains(out, "msg=sampled node=3 steps=20 took=10s it/s=2") {
+		t.Errorf("no closing line:\n%s", out)
 	}
 }

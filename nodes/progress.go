@@ -12,6 +12,9 @@ import (
 const (
 	progressMinInterval = 100 * time.Millisecond
 	progressMinFraction = 0.005
+	// progressLogInterval spaces the terminal's progress lines for long
+	// sampling runs (ComfyUI shows a tqdm bar there).
+	progressLogInterval = 2 * time.Second
 )
 
 // SamplingProgress turns sampler steps into progress events and, when
@@ -28,6 +31,8 @@ type SamplingProgress struct {
 	lastValue int
 	lastTime  time.Time
 	now       func() time.Time
+
+	started, lastLog time.Time
 }
 
 // NewSamplingProgress prepares progress reporting for one sampling call.
@@ -38,6 +43,8 @@ type SamplingProgress struct {
 // TAESD decoder; ComfyUI also falls back to latent2rgb without one).
 func NewSamplingProgress(ctx *Context, factors [][3]float32, bias [3]float32) *SamplingProgress {
 	p := &SamplingProgress{ctx: ctx, factors: factors, bias: bias, size: PreviewSize, now: time.Now}
+	p.started = p.now()
+	p.lastLog = p.started
 	if ctx != nil && ctx.Env != nil && factors != nil {
 		switch ctx.Env.PreviewMethod {
 		case "auto", "latent2rgb":
@@ -71,6 +78,7 @@ func (p *SamplingProgress) Step(i, total int, x0 *tensor.Tensor) {
 		}
 	}
 	now := p.now()
+	p.logStep(value, total, now)
 	if jpeg == nil && p.sent && value != total {
 		moved := float64(value-p.lastValue) >= progressMinFraction*float64(total)
 		if now.Sub(p.lastTime) < progressMinInterval || !moved {
@@ -83,3 +91,22 @@ func (p *SamplingProgress) Step(i, total int, x0 *tensor.Tensor) {
 		p.ctx.Preview("JPEG", jpeg)
 	}
 }
+
+// logStep writes the terminal's progress: a line every
+// progressLogInterval during long runs and one when sampling ends.
+func (p *SamplingProgress) logStep(value, total int, now time.Time) {
+	elapsed := now.Sub(p.started)
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(value) / elapsed.Seconds()
+	}
+	switch {
+	case value == total:
+		p.ctx.Log().Info("sampled", "node", p.ctx.NodeID, "steps", total, "took", elapsed.Round(time.Millisecond), "it/s", round2(rate))
+	case now.Sub(p.lastLog) >= progressLogInterval:
+		p.lastLog = now
+		p.ctx.Log().Info("sampling", "node", p.ctx.NodeID, "step", value, "of", total, "it/s", round2(rate))
+	}
+}
+
+func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
