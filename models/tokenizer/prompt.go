@@ -55,10 +55,29 @@ type group []Token
 // return_word_ids=True): chunks of exactly ChunkLength tokens.
 func (t *Tokenizer) TokenizeWithWeights(text string) [][]Token {
 	var groups []group
-	for _, seg := range tokenWeights(escapeImportant(text), 1.0) {
-		groups = append(groups, t.segmentGroups(unescapeImportant(seg.text), seg.weight)...)
+	for _, seg := range WeightedSegments(text) {
+		groups = append(groups, t.segmentGroups(seg.Text, seg.Weight)...)
 	}
 	return chunk(groups)
+}
+
+// Segment is a run of prompt text with its emphasis.
+type Segment struct {
+	Text   string
+	Weight float64
+}
+
+// WeightedSegments applies ComfyUI's prompt weight syntax
+// (sd1_clip.token_weights): "(text)" multiplies by 1.1 per level,
+// "(text:w)" sets w, "\(" and "\)" are literal parentheses. Any text
+// encoder can use it before its own tokenization.
+func WeightedSegments(text string) []Segment {
+	segs := tokenWeights(escapeImportant(text), 1.0)
+	out := make([]Segment, len(segs))
+	for i, s := range segs {
+		out[i] = Segment{unescapeImportant(s.text), s.weight}
+	}
+	return out
 }
 
 // segmentGroups splits a weighted segment at embedding references and
