@@ -24,6 +24,11 @@ func ExpShift(x []float32, shift float32) float32 {
 
 func fmaf(a, b, c float32) float32 { return float32(math.FMA(float64(a), float64(b), float64(c))) }
 
+// Exp32 is e^d in float32 the way PyTorch's vectorised CPU exp computes it
+// (SLEEF's xexpf u10 with FMA: Cody-Waite reduction by ln 2 and a degree-6
+// polynomial); results below e^-87 flush to 0.
+func Exp32(d float32) float32 { return expf(d) }
+
 // expf is the scalar form of the AVX2 kernel.
 func expf(d float32) float32 {
 	const (
