@@ -5,6 +5,7 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -67,17 +68,7 @@ func (t *Tensor) Clone() *Tensor {
 func SameShape(a, b *Tensor) bool { return EqualShape(a.Shape, b.Shape) }
 
 // EqualShape reports whether two shapes are identical.
-func EqualShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func EqualShape(a, b []int) bool { return slices.Equal(a, b) }
 
 // Row returns the i-th slice along the first dimension (shares memory).
 func (t *Tensor) Row(i int) *Tensor {

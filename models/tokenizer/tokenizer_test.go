@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,22 +68,10 @@ func TestBPEGolden(t *testing.T) {
 			t.Errorf("case %d %q: pieces\n got %q\nwant %q", i, c.Text, got, c.BPETokens)
 		}
 		ids := append(append([]int{StartToken}, b.Encode(c.Text)...), EndToken)
-		if !equalInts(ids, c.HFInputIDs) {
+		if !slices.Equal(ids, c.HFInputIDs) {
 			t.Errorf("case %d: ids\n got %v\nwant %v", i, ids, c.HFInputIDs)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestTokenizeWithWeightsGolden(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,7 +80,7 @@ func TestKSamplerAdvancedSplitEqualsWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	wl := whole.Outputs[0].(*nodes.Latent)
-	if !equalI(wl.BatchIndex, []int{3}) {
+	if !slices.Equal(wl.BatchIndex, []int{3}) {
 		t.Errorf("batch_index lost: %v", wl.BatchIndex)
 	}
 	first := base()

@@ -2,6 +2,7 @@ package core
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestEmptyLatent(t *testing.T) {
 func TestLatentFromBatch(t *testing.T) {
 	l := &nodes.Latent{Samples: seq(4, 1, 1, 2), NoiseMask: seq(2, 1, 1, 1)}
 	got := LatentFromBatch(l, 1, 2)
-	if !equalF(got.Samples.Data, []float32{2, 3, 4, 5}) || !equalI(got.BatchIndex, []int{1, 2}) {
+	if !equalF(got.Samples.Data, []float32{2, 3, 4, 5}) || !slices.Equal(got.BatchIndex, []int{1, 2}) {
 		t.Errorf("samples %v batch_index %v", got.Samples.Data, got.BatchIndex)
 	}
 	// The 2-entry mask is repeated to the batch of 4 and then sliced.
@@ -47,7 +48,7 @@ func TestLatentFromBatch(t *testing.T) {
 	// Clamped to the batch; an existing batch_index is sliced.
 	l.BatchIndex = []int{10, 11, 12, 13}
 	got = LatentFromBatch(l, 63, 64)
-	if got.Samples.Shape[0] != 1 || !equalI(got.BatchIndex, []int{13}) {
+	if got.Samples.Shape[0] != 1 || !slices.Equal(got.BatchIndex, []int{13}) {
 		t.Errorf("clamped: %v %v", got.Samples.Shape, got.BatchIndex)
 	}
 	if l.Samples.Shape[0] != 4 || len(l.BatchIndex) != 4 {
@@ -64,7 +65,7 @@ func TestRepeatLatent(t *testing.T) {
 	if !equalF(got.Samples.Data, []float32{0, 1, 0, 1, 0, 1}) || got.NoiseMask.Shape[0] != 6 {
 		t.Errorf("samples %v mask %v", got.Samples.Data, got.NoiseMask.Shape)
 	}
-	if !equalI(got.BatchIndex, []int{3, 4, 5, 6, 7, 8}) {
+	if !slices.Equal(got.BatchIndex, []int{3, 4, 5, 6, 7, 8}) {
 		t.Errorf("batch_index %v", got.BatchIndex)
 	}
 	if _, err := RepeatLatent(&nodes.Latent{Samples: tensor.New(4096, 4, 256, 256)}, 64); err == nil {
@@ -206,18 +207,6 @@ func equalF(a, b []float32) bool {
 	}
 	for i := range a {
 		if math.Abs(float64(a[i]-b[i])) > 1e-6 {
-			return false
-		}
-	}
-	return true
-}
-
-func equalI(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}

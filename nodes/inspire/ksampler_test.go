@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"comfyd/models"
@@ -96,18 +97,6 @@ func run(t *testing.T, ctx *nodes.Context, c *nodes.Class, in nodes.Inputs) *ten
 
 func rows(t *tensor.Tensor, i int) []float32 { return t.Row(i).Data }
 
-func equal(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestKSamplerInspireEveryNoiseAndBatchSeedMode(t *testing.T) {
 	f := newFixture(t)
 	node := ksamplerInspire()
@@ -125,7 +114,7 @@ func TestKSamplerInspireEveryNoiseAndBatchSeedMode(t *testing.T) {
 				t.Errorf("%s/%s: progress %v, %d previews", mode, bmode, rec.progress, rec.previews)
 			}
 			again := run(t, f.ctx(t, nil), node, in)
-			if !equal(out.Data, again.Data) {
+			if !slices.Equal(out.Data, again.Data) {
 				t.Errorf("%s/%s: not deterministic", mode, bmode)
 			}
 		}
@@ -170,7 +159,7 @@ func TestKSamplerInspireModesChangeTheNoise(t *testing.T) {
 		{"CPU", "incremental", "CPU", "comfy"},
 		{"GPU(=A1111)", "variation str inc:0.01", "GPU(=A1111)", "variation str inc:0.05"},
 	} {
-		if equal(out(pair[0], pair[1]).Data, out(pair[2], pair[3]).Data) {
+		if slices.Equal(out(pair[0], pair[1]).Data, out(pair[2], pair[3]).Data) {
 			t.Errorf("%s/%s and %s/%s gave the same latent", pair[0], pair[1], pair[2], pair[3])
 		}
 	}
@@ -189,12 +178,12 @@ func TestKSamplerInspireSeedSemantics(t *testing.T) {
 		one := f.inputs(1, "euler", mode, "incremental")
 		one["seed"] = int64(1235)
 		single := run(t, ctx, node, one)
-		if !equal(rows(batch, 1), rows(single, 0)) {
+		if !slices.Equal(rows(batch, 1), rows(single, 0)) {
 			t.Errorf("%s: incremental row 1 differs from a batch of one seeded seed+1", mode)
 		}
 		// variation str inc with strength 0: row 0 is the plain seed draw.
 		vinc := run(t, ctx, node, f.inputs(2, "euler", mode, "variation str inc:0.05"))
-		if !equal(rows(vinc, 0), rows(batch, 0)) || equal(rows(vinc, 1), rows(vinc, 0)) {
+		if !slices.Equal(rows(vinc, 0), rows(batch, 0)) || slices.Equal(rows(vinc, 1), rows(vinc, 0)) {
 			t.Errorf("%s: variation str inc rows wrong", mode)
 		}
 	}
@@ -205,18 +194,18 @@ func TestKSamplerInspireSeedSemantics(t *testing.T) {
 		in["internal_seed"] = internal
 		return run(t, ctx, node, in)
 	}
-	if !equal(anc("GPU(=A1111)", 5).Data, anc("GPU(=A1111)", 6).Data) {
+	if !slices.Equal(anc("GPU(=A1111)", 5).Data, anc("GPU(=A1111)", 6).Data) {
 		t.Error("internal_seed changed GPU(=A1111) mode")
 	}
-	if !equal(anc("GPU+internal_seed", 1234).Data, anc("GPU(=A1111)", 0).Data) {
+	if !slices.Equal(anc("GPU+internal_seed", 1234).Data, anc("GPU(=A1111)", 0).Data) {
 		t.Error("GPU+internal_seed with internal_seed == seed differs from GPU(=A1111)")
 	}
-	if equal(anc("GPU+internal_seed", 5).Data, anc("GPU+internal_seed", 6).Data) {
+	if slices.Equal(anc("GPU+internal_seed", 5).Data, anc("GPU+internal_seed", 6).Data) {
 		t.Error("internal_seed has no effect in GPU+internal_seed mode")
 	}
 	// Without the optional input the seed is used.
 	in := f.inputs(1, "euler_ancestral", "GPU+internal_seed", "incremental")
-	if !equal(run(t, ctx, node, in).Data, anc("GPU(=A1111)", 0).Data) {
+	if !slices.Equal(run(t, ctx, node, in).Data, anc("GPU(=A1111)", 0).Data) {
 		t.Error("absent internal_seed does not fall back to seed")
 	}
 	// slerp and linear variation differ once there is a variation.
@@ -225,7 +214,7 @@ func TestKSamplerInspireSeedSemantics(t *testing.T) {
 	sl := f.inputs(1, "euler", "CPU", "comfy")
 	sl["variation_strength"] = 0.5
 	sl["variation_method"] = "slerp"
-	if equal(run(t, ctx, node, lin).Data, run(t, ctx, node, sl).Data) {
+	if slices.Equal(run(t, ctx, node, lin).Data, run(t, ctx, node, sl).Data) {
 		t.Error("variation_method has no effect")
 	}
 }
@@ -244,8 +233,8 @@ func TestKSamplerInspireSchedulerFuncAndDenoise(t *testing.T) {
 	viaFunc["scheduler"] = "normal"
 	viaFunc["scheduler_func_opt"] = karras
 	byName := f.inputs(1, "euler", "CPU", "comfy")
-	if !equal(run(t, ctx, node, viaFunc).Data, run(t, ctx, node, byName).Data) ||
-		equal(run(t, ctx, node, viaFunc).Data, run(t, ctx, node, plain).Data) {
+	if !slices.Equal(run(t, ctx, node, viaFunc).Data, run(t, ctx, node, byName).Data) ||
+		slices.Equal(run(t, ctx, node, viaFunc).Data, run(t, ctx, node, plain).Data) {
 		t.Error("scheduler_func_opt does not replace the scheduler")
 	}
 	zero := f.inputs(1, "euler", "CPU", "comfy")
@@ -277,7 +266,7 @@ func TestKSamplerAdvancedInspire(t *testing.T) {
 	}
 	full := run(t, ctx, node, base())
 	simple := run(t, ctx, ksamplerInspire(), f.inputs(1, "euler", "GPU(=A1111)", "incremental"))
-	if !equal(full.Data, simple.Data) {
+	if !slices.Equal(full.Data, simple.Data) {
 		t.Error("advanced over the whole schedule differs from KSampler (inspire)")
 	}
 	// Two halves with leftover noise make the whole run.
@@ -341,7 +330,7 @@ func TestRandomNoiseInspire(t *testing.T) {
 	res, _ = randomNoiseInspire().Run(&nodes.Context{Context: context.Background()}, in)
 	n = res.Outputs[0].(nodes.Noise)
 	b, _ := n.Generate(tensor.New(2, 4, 8, 8), nil)
-	if n.Seed() != 9 || equal(a.Data, b.Data) {
+	if n.Seed() != 9 || slices.Equal(a.Data, b.Data) {
 		t.Error("internal_seed or noise_mode ignored")
 	}
 }
